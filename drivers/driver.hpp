@@ -44,6 +44,12 @@ struct Capabilities {
   bool supports(Mode mode) const;
 };
 
+// Why `setpoint` cannot run on a channel with `caps` (unsupported mode, out of range, bad sample
+// period or sweep/EIS parameters), or nullopt when it can. Drivers check before they apply.
+std::optional<Error> check_setpoint(const Capabilities& caps, const Setpoint& setpoint);
+// Why an impedance measurement with `params` cannot run (non-positive frequency, amplitude, density).
+std::optional<Error> check_eis(const EisParams& params);
+
 // How a driver instance is configured: from the daemon's configuration or a test.
 struct DriverConfig {
   std::string id;            // the channel id (or instrument id) for logs

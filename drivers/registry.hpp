@@ -17,6 +17,7 @@ struct DriverEntry {
   std::string_view kind;         // the name used in configuration ("driver": "sim")
   std::string_view description;  // one line for `daemon.info` and `cyclerctl drivers`
   DriverFactory make;
+  std::string_view demo_uri;     // a URI that works without hardware; empty when it needs an instrument
 };
 
 // Every registered driver, in registration order.
