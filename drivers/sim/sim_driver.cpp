@@ -162,22 +162,24 @@ void SimDriver::async_open(DoneHandler done) {
 void SimDriver::async_apply(std::size_t channel, const Setpoint& setpoint, DoneHandler done) {
   std::optional<Error> error = check(channel);
   if (!error) error = check_setpoint(capabilities(channel), setpoint);
-  if (!error) {
-    Channel& ch = channels_[channel];
-    try {
-      Setpoint effective = setpoint;
-      if (setpoint.mode == Mode::eis) effective.mode = Mode::rest;  // the spectrum is measured at open circuit
-      ch.model->apply(effective);
-      ch.sample_period_s = setpoint.sample_period_s;
-      ch.eis_mode = setpoint.mode == Mode::eis;
-      ch.fresh_setpoint = true;
-      ch.anchored = false;
-    } catch (const Error& e) {
-      error = e;
-    }
+  if (error) {
+    completions_.post([done = std::move(done), e = *error] { done(e); });
+    return;
   }
-  complete_in_order(channel < channels_.size() ? channel : 0, Clock::now(),
-                    [done = std::move(done), error] { done(error); });
+  // The setpoint takes effect now, on the virtual clock; only the acknowledgement is deferred.
+  Channel& ch = channels_[channel];
+  try {
+    Setpoint effective = setpoint;
+    if (setpoint.mode == Mode::eis) effective.mode = Mode::rest;  // the spectrum is measured at open circuit
+    ch.model->apply(effective);
+    ch.sample_period_s = setpoint.sample_period_s;
+    ch.eis_mode = setpoint.mode == Mode::eis;
+    ch.fresh_setpoint = true;
+    ch.anchored = false;
+  } catch (const Error& e) {
+    error = e;
+  }
+  complete_in_order(channel, Clock::now(), [done = std::move(done), error] { done(error); });
 }
 
 void SimDriver::async_next_sample(std::size_t channel, SampleHandler handler) {

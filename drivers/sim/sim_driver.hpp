@@ -5,6 +5,8 @@
 // the URI keys may also be options. Each channel has its own cell and its own virtual clock: a reading
 // advances the cell by the setpoint's sample period (less when it lands on a stop limit) and completes at
 // once at "max", or when the wall clock catches up with the simulated one at a finite speed.
+// Setpoints and safe() act on the cell at once; a reading in flight was taken before them.
+// Like every driver, it is used from one thread or strand: the one its executor runs on.
 #pragma once
 
 #include <memory>

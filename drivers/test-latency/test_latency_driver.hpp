@@ -4,6 +4,7 @@
 // every operation completes after `latency_ms` plus a seeded random `jitter_ms`, on the driver's
 // executor, and operations on one channel complete in the order they were started.
 // URI: test-latency://?latency_ms=20&jitter_ms=10&channels=4&seed=1 (the same keys may be options).
+// A reading is taken when the instrument answers; it is used from one thread or strand.
 #pragma once
 
 #include <cstdint>
