@@ -74,13 +74,18 @@ class CellModel {
 
  private:
   struct StepResult {  // the state a trial step would reach; committed only if accepted
-    double phi_V, current_A, faradaic_A, voltage_V, q_surface_Ah, q_side_Ah, side_extreme_V;
+    double phi_V = 0, current_A = 0, faradaic_A = 0, voltage_V = 0, overpotential_V = 0;
+    double q_surface_Ah = 0, side_change_Ah = 0, side_extreme_V = 0;
   };
   void build();  // derived constants and work arrays from params_ and mass_g_
   StepResult solve_step(double dt_s, double target_V, bool voltage_control, double current_A);
   void commit(const StepResult& r, double dt_s);
+  StepResult trial(double dt_s);  // the step the present setpoint asks for, not yet committed
+  Sample land_on_limit(double h_s, double limit_V, double sign);
   double sweep_voltage_at(double t_in_setpoint_s) const;
   double next_sweep_vertex_time(double t_in_setpoint_s) const;
+  double sweep_total_time() const;
+  void finish_sweep();  // holds the last vertex potential
   double drive_current_A() const;
   Sample make_sample(std::uint32_t flags);
   double gaussian();
@@ -100,6 +105,7 @@ class CellModel {
   double throughput_Ah_g_ = 0, capacity_factor_ = 1, temperature_C_ = 25;
   Setpoint setpoint_;
   bool sweep_finished_ = false;
+  bool setpoint_fresh_ = false;  // the next sample is the first of the setpoint
   std::mt19937_64 rng_;
 };
 
