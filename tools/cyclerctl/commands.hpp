@@ -1,0 +1,22 @@
+// cyclerctl's subcommands; each registers itself on the CLI11 app and runs when chosen.
+#pragma once
+
+#include <functional>
+
+#include <CLI/CLI.hpp>
+
+namespace cyclerd::ctl {
+
+// Exit codes (DESIGN.md): 0 done, 1 the daemon or the input refused, 2 usage, 3 cannot reach the daemon.
+inline constexpr int kExitDone = 0;
+inline constexpr int kExitRefused = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitUnreachable = 3;
+
+// The action of the chosen subcommand; returns the exit code.
+using Action = std::function<int()>;
+
+// `presets` and `sim-rate-test`: the simulated cell, offline.
+void add_sim_commands(CLI::App& app, Action& action);
+
+}  // namespace cyclerd::ctl
