@@ -138,17 +138,22 @@ TEST(ChannelLoop, JitterNeverReordersOperationsOnOneChannel) {
   auto driver = slow_driver(io, "latency_ms=1&jitter_ms=20&seed=3");
   ASSERT_FALSE(test::open(io, *driver));
   ASSERT_FALSE(test::apply(io, *driver, 0, test::current_setpoint(0.001)));
+  std::vector<int> completed;  // which request completed, in completion order
   std::vector<double> times;
   for (int i = 0; i < 10; ++i) {
-    driver->async_next_sample(0, [&](std::optional<Error> e, Sample s) {
+    driver->async_next_sample(0, [&, i](std::optional<Error> e, Sample s) {
       EXPECT_FALSE(e);
+      completed.push_back(i);
       times.push_back(s.t_s);
     });
   }
   io.restart();
   io.run();
   ASSERT_EQ(times.size(), 10u);
-  for (std::size_t i = 0; i < times.size(); ++i) EXPECT_DOUBLE_EQ(times[i], static_cast<double>(i + 1));
+  for (std::size_t i = 0; i < times.size(); ++i) {
+    EXPECT_EQ(completed[i], static_cast<int>(i));
+    EXPECT_DOUBLE_EQ(times[i], static_cast<double>(i + 1));
+  }
 }
 
 TEST(ChannelLoop, HandlersAreNeverInvokedFromTheInitiatingCall) {

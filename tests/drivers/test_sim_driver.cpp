@@ -139,6 +139,18 @@ TEST(SimDriver, ChannelsAreIndependentCells) {
   EXPECT_NE(driver->cell(1).mean_soc(), driver->cell(0).mean_soc());
 }
 
+TEST(SimDriver, LoadCellGivesAChannelAFreshCellOfAnotherMass) {
+  io_context io;
+  auto driver = sim_driver(io, "sim://zns-znse?seed=1&mass_mg=1");
+  ASSERT_FALSE(test::open(io, *driver));
+  ASSERT_FALSE(test::apply(io, *driver, 0, test::current_setpoint(-1e-3)));
+  test::sample_ok(io, *driver, 0);
+  driver->load_cell(0, sim::load_preset("zns-znse"), 4e-3);
+  EXPECT_EQ(driver->cell(0).active_mass_g(), 4e-3);
+  EXPECT_EQ(driver->cell(0).time_s(), 0.0);
+  EXPECT_DOUBLE_EQ(driver->capabilities(0).i_max_A, 0.2) << "50 A/g of 4 mg";
+}
+
 void expect_bad(const std::string& uri, nlohmann::json options, const std::vector<std::string>& named) {
   io_context io;
   try {
