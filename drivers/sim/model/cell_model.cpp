@@ -97,7 +97,9 @@ CellModel::StepResult CellModel::solve_step(double dt_s, double target_V, bool v
   if (bulk) {
     lo = (0 - s0) / s1;
     hi = (1 - s0) / s1;
-    u = std::clamp(faradaic_A_, lo + 1e-3 * (hi - lo), hi - 1e-3 * (hi - lo));
+    // Warm start from the last step; near a wall the root sits within a hair of the bracket's end, so
+    // only a guess outside the bracket is moved.
+    u = faradaic_A_ > lo && faradaic_A_ < hi ? faradaic_A_ : 0.5 * (lo + hi);
     scale = i0 + std::abs(current_A);
   }
   for (int it = 0; it < 200; ++it) {

@@ -1,1 +1,96 @@
+// Calibration against the seed paper: each preset driven directly (constant current to the lower limit,
+// then the upper one, five cycles per rate, the run's first cycle left out) reproduces its rate table.
 #include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "drivers/sim/model/cell_model.hpp"
+#include "drivers/sim/rate_test.hpp"
+
+namespace cyclerd::sim {
+namespace {
+
+constexpr double mass_g = 1.2e-3;
+const std::vector<double> half_cell_rates = {0.1, 0.2, 0.5, 0.8, 1, 2, 5, 10, 20, 0.1};
+
+std::vector<RateTestRow> half_cell_table(const char* preset) {
+  RateTestOptions o;
+  o.rates_A_g = half_cell_rates;
+  return run_rate_test(load_preset(preset), mass_g, 1, o);
+}
+
+void print(const char* preset, const std::vector<RateTestRow>& rows, const std::vector<double>& paper) {
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    std::printf("%-13s %6.2f A/g  model %6.1f mAh/g  paper %s  retention %.3f\n", preset,
+                rows[i].current_density_A_g, rows[i].mean_discharge_capacity_mAh_g,
+                i < paper.size() ? std::to_string(paper[i]).substr(0, 5).c_str() : "  -  ",
+                rows[i].retention);
+}
+
+TEST(SimCalibration, ZnsZnseRateTableWithinFivePercent) {
+  const std::vector<double> paper = {796, 795, 773, 756, 747, 743, 737, 727, 710, 815};
+  const auto rows = half_cell_table("zns-znse");
+  print("zns-znse", rows, paper);
+  ASSERT_EQ(rows.size(), paper.size());
+  EXPECT_EQ(rows[0].cycles, 4);  // formation left out
+  EXPECT_EQ(rows[1].cycles, 5);
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    EXPECT_NEAR(rows[i].mean_discharge_capacity_mAh_g / paper[i], 1.0, 0.05) << rows[i].current_density_A_g;
+  EXPECT_NEAR(rows[8].retention, 0.893, 0.05);
+}
+
+TEST(SimCalibration, ZnsRetentionWithinFivePoints) {
+  const auto rows = half_cell_table("zns");
+  print("zns", rows, {});
+  ASSERT_EQ(rows.size(), half_cell_rates.size());
+  EXPECT_NEAR(rows[8].retention, 0.483, 0.05);
+}
+
+TEST(SimCalibration, ZnseRetentionWithinFivePoints) {
+  const auto rows = half_cell_table("znse");
+  print("znse", rows, {});
+  ASSERT_EQ(rows.size(), half_cell_rates.size());
+  EXPECT_NEAR(rows[8].retention, 0.497, 0.05);
+}
+
+TEST(SimCalibration, HeterostructureKeepsMoreThanEitherPhase) {
+  // The paper's point: ZnS/ZnSe keeps far more of its capacity at 20 A/g than ZnS or ZnSe alone.
+  const double hetero = half_cell_table("zns-znse")[8].retention;
+  EXPECT_GT(hetero, half_cell_table("zns")[8].retention + 0.3);
+  EXPECT_GT(hetero, half_cell_table("znse")[8].retention + 0.3);
+}
+
+TEST(SimCalibration, FullCellRateTableWithinTenPercent) {
+  const std::vector<double> paper = {389, 382, 347, 283, 244, 224, 163, 125};
+  RateTestOptions o;
+  o.rates_A_g = {0.05, 0.1, 0.2, 0.5, 0.8, 1, 2, 3};
+  o.v_min_V = 1.0;
+  o.v_max_V = 4.0;
+  o.discharge_first = false;
+  const auto rows = run_rate_test(load_preset("nfm-zns-znse"), mass_g, 1, o);
+  print("nfm-zns-znse", rows, paper);
+  ASSERT_EQ(rows.size(), paper.size());
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    EXPECT_NEAR(rows[i].mean_discharge_capacity_mAh_g / paper[i], 1.0, 0.10) << rows[i].current_density_A_g;
+}
+
+TEST(SimCalibration, FullCellFirstCycleEfficiencyIsAboutHalf) {
+  CellModel cell(load_preset("nfm-zns-znse"), mass_g, 1);
+  auto half = [&](double amps, double limit) {
+    Setpoint sp;
+    sp.mode = Mode::current;
+    sp.value = amps;
+    (amps > 0 ? sp.stop_above_V : sp.stop_below_V) = limit;
+    cell.apply(sp);
+    const double t0 = cell.time_s();
+    while (!cell.advance(10).has(sample_flag::limit_reached)) {
+    }
+    return std::abs(amps) * (cell.time_s() - t0);
+  };
+  const double charge = half(0.05 * mass_g, 4.0), discharge = half(-0.05 * mass_g, 1.0);
+  EXPECT_NEAR(discharge / charge, 0.5, 0.08);
+}
+
+}  // namespace
+}  // namespace cyclerd::sim
