@@ -1,5 +1,7 @@
 #include "protocols/library.hpp"
 
+#include <algorithm>
+
 #include "core/error.hpp"
 #include "protocols/library_files.hpp"
 
@@ -8,6 +10,7 @@ namespace cyclerd {
 std::vector<std::string> library_protocol_names() {
   std::vector<std::string> names;
   for (const auto& file : detail::library_files()) names.emplace_back(file.name);
+  std::sort(names.begin(), names.end());
   return names;
 }
 

@@ -12,7 +12,7 @@ struct LibraryFile {
   std::string_view text;
 };
 
-// Every library file, sorted by name.
+// Every library file.
 std::span<const LibraryFile> library_files();
 
 }  // namespace cyclerd::detail

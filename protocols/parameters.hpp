@@ -28,7 +28,7 @@ class ParameterTable {
   std::optional<std::string> substitute(std::string_view text, const std::string& pointer,
                                         Diagnostics& diagnostics) const;
 
-  // The declared parameters with the values in use, in declaration order.
+  // The declared parameters with the values in use, sorted by name (JSON objects keep no order).
   const std::vector<Parameter>& list() const { return list_; }
 
  private:

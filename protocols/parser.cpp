@@ -55,10 +55,10 @@ ParseResult parse_protocol(std::string_view json_text, const std::vector<std::st
                                             e.what() + "; a protocol is one JSON object")});
     return result;
   }
-  return parse_protocol(document, overrides);
+  return parse_protocol_document(document, overrides);
 }
 
-ParseResult parse_protocol(const nlohmann::json& document, const std::vector<std::string>& overrides) {
+ParseResult parse_protocol_document(const nlohmann::json& document, const std::vector<std::string>& overrides) {
   ParseResult result;
   Diagnostics diagnostics;
   if (!document.is_object()) {

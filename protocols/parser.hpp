@@ -32,6 +32,6 @@ struct ParseResult {
 ParseResult parse_protocol(std::string_view json_text, const std::vector<std::string>& overrides = {});
 
 // Parses an already-decoded document (e.g. the `protocol` object of a JSON-RPC request).
-ParseResult parse_protocol(const nlohmann::json& document, const std::vector<std::string>& overrides = {});
+ParseResult parse_protocol_document(const nlohmann::json& document, const std::vector<std::string>& overrides = {});
 
 }  // namespace cyclerd
