@@ -105,7 +105,10 @@ CellModel::StepResult CellModel::solve_step(double dt_s, double target_V, bool v
   for (int it = 0; it < 200; ++it) {
     double dg = 0;
     const double g = eval(u, dg);
-    if (g == 0) break;
+    // Converged when the residual is negligible: 1e-13 V, or 1e-13 of the currents involved, which keeps
+    // the charge balance far inside 1e-9.
+    const double tol = voltage_control ? 1e-13 : 1e-13 * (std::abs(current_A) + std::abs(r.faradaic_A)) + 1e-18;
+    if (std::abs(g) <= tol) break;
     if (g < 0 || std::isnan(g)) lo = std::max(lo, u); else hi = std::min(hi, u);
     double next = u - g / dg;
     if (!(next > lo && next < hi)) {
