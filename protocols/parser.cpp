@@ -54,6 +54,11 @@ ParseResult parse_protocol(std::string_view json_text, const std::vector<std::st
     result.errors.push_back({"", valid_utf8("not valid JSON at byte " + std::to_string(e.byte) + ": " +
                                             e.what() + "; a protocol is one JSON object")});
     return result;
+  } catch (const nlohmann::json::exception& e) {
+    // Not a syntax error but still unreadable, e.g. a number too large for a double ("1e2300").
+    result.errors.push_back({"", valid_utf8(std::string("unreadable JSON: ") + e.what() +
+                                            "; write numbers within the range of a double")});
+    return result;
   }
   return parse_protocol_document(document, overrides);
 }

@@ -49,6 +49,7 @@ std::vector<Malformed> malformed() {
       {"empty text", "", ""},
       {"invalid UTF-8", "{\"name\": \"\xff\xfe\", \"steps\": []}", ""},
       {"not an object", "[1, 2, 3]", ""},
+      {"number too large for a double", R"({"name": "t", "x": 1e2300, "steps": ["Rest for 1 s"]})", ""},
       {"no name", R"({"steps": ["Rest for 1 s"]})", ""},
       {"name not a string", R"({"name": 5, "steps": ["Rest for 1 s"]})", "/name"},
       {"no steps", R"({"name": "t"})", ""},
