@@ -142,10 +142,15 @@ void CellModel::commit(const StepResult& r, double dt_s) {
   faradaic_A_ = r.faradaic_A;
   // Hysteresis and activation/fade follow the charge passed, exactly for a constant current in the step.
   const double passed_Ah_g = std::abs(r.current_A) * dt_s / seconds_per_hour / mass_g_;
-  if (passed_Ah_g > 0) {
-    const double target = r.current_A > 0 ? 1.0 : -1.0;
+  // The branch follows the direction the instrument drives (not the sign of the response current):
+  // driven by the response, a large hysteretic surface peak would feed back on itself and chatter.
+  const double direction = drive_direction(dt_s);
+  if (passed_Ah_g > 0 && direction != 0) {
+    const double target = direction;
     hysteresis_ = target + (hysteresis_ - target) *
                                std::exp(-passed_Ah_g * 1e3 / params_.hysteresis_throughput_mAh_g);
+  }
+  if (passed_Ah_g > 0) {
     throughput_Ah_g_ += passed_Ah_g;
     capacity_factor_ = 1 + params_.capacity_rise_fraction *
                                (1 - std::exp(-throughput_Ah_g_ * 1e3 / params_.capacity_rise_throughput_mAh_g)) -
@@ -159,6 +164,19 @@ void CellModel::commit(const StepResult& r, double dt_s) {
   temperature_C_ = steady + (temperature_C_ - steady) * std::exp(-dt_s * k / params_.heat_capacity_J_K);
   time_s_ += dt_s;
   setpoint_time_s_ += dt_s;
+}
+
+double CellModel::drive_direction(double dt_s) const {
+  switch (setpoint_.mode) {
+    case Mode::current: return setpoint_.value > 0 ? 1.0 : (setpoint_.value < 0 ? -1.0 : 0.0);
+    case Mode::sweep: {
+      if (sweep_finished_) return 0;
+      const double dv = sweep_voltage_at(setpoint_time_s_ + dt_s) - sweep_voltage_at(setpoint_time_s_);
+      return dv > 0 ? 1.0 : (dv < 0 ? -1.0 : 0.0);
+    }
+    case Mode::voltage: return hold_direction_;
+    default: return 0;
+  }
 }
 
 double CellModel::drive_current_A() const {
@@ -192,6 +210,7 @@ void CellModel::apply(const Setpoint& sp) {
   setpoint_ = sp;
   setpoint_time_s_ = 0;
   sweep_finished_ = false;
+  hold_direction_ = sp.mode != Mode::voltage || sp.value == voltage_V_ ? 0.0 : (sp.value > voltage_V_ ? 1.0 : -1.0);
   setpoint_fresh_ = true;
 }
 

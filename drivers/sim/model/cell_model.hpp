@@ -87,6 +87,7 @@ class CellModel {
   double sweep_total_time() const;
   void finish_sweep();  // holds the last vertex potential
   double drive_current_A() const;
+  double drive_direction(double dt_s) const;  // +1 charging, -1 discharging, 0 neither
   Sample make_sample(std::uint32_t flags);
   double gaussian();
 
@@ -105,7 +106,8 @@ class CellModel {
   double throughput_Ah_g_ = 0, capacity_factor_ = 1, temperature_C_ = 25;
   Setpoint setpoint_;
   bool sweep_finished_ = false;
-  bool setpoint_fresh_ = false;  // the next sample is the first of the setpoint
+  bool setpoint_fresh_ = false;
+  double hold_direction_ = 0;  // a voltage hold's direction, fixed when it is applied  // the next sample is the first of the setpoint
   std::mt19937_64 rng_;
 };
 

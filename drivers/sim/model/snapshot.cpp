@@ -71,6 +71,7 @@ nlohmann::json CellModel::snapshot() const {
           {"setpoint", setpoint_json(setpoint_)},
           {"sweep_finished", sweep_finished_},
           {"setpoint_fresh", setpoint_fresh_},
+          {"hold_direction", hold_direction_},
           {"rng", rng.str()}};
 }
 
@@ -103,6 +104,7 @@ void CellModel::restore(const nlohmann::json& state) {
     fresh.setpoint_ = setpoint_from(state.at("setpoint"));
     fresh.sweep_finished_ = state.at("sweep_finished").get<bool>();
     fresh.setpoint_fresh_ = state.at("setpoint_fresh").get<bool>();
+    fresh.hold_direction_ = state.at("hold_direction").get<double>();
     std::istringstream rng(state.at("rng").get<std::string>());
     rng >> fresh.rng_;
     if (rng.fail()) throw Error(ErrorCode::invalid_input, "unreadable generator state", "snapshot/rng");

@@ -61,6 +61,7 @@ double CellModel::sweep_total_time() const {
 
 void CellModel::finish_sweep() {
   sweep_finished_ = true;
+  hold_direction_ = 0;
   setpoint_.mode = Mode::voltage;
   setpoint_.value = setpoint_.sweep.vertices_V.back();
 }

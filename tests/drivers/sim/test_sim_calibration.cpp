@@ -92,5 +92,42 @@ TEST(SimCalibration, FullCellFirstCycleEfficiencyIsAboutHalf) {
   EXPECT_NEAR(discharge / charge, 0.5, 0.08);
 }
 
+struct Peaks {
+  double reduction_V = 0, oxidation_V = 0;
+};
+
+// Cyclic voltammetry 3.0 -> 0.01 -> 3.0 V at 0.1 mV/s; the peaks of the third cycle between 0.1 and 2 V.
+Peaks cv_peaks(const char* preset) {
+  CellModel cell(load_preset(preset), mass_g, 1);
+  Setpoint sp;
+  sp.mode = Mode::sweep;
+  sp.sweep = {3.0, {0.01, 3.0}, 1e-4, 3};
+  cell.apply(sp);
+  const double cycle_s = 2 * 2.99 / 1e-4;
+  double i_min = 0, i_max = 0;
+  Peaks p;
+  while (!cell.sweep_finished()) {
+    const Sample s = cell.advance(10);  // every 1 mV
+    // Peaks are interior extrema: the tails at the vertices (bulk walls, SEI) are not peaks.
+    if (s.t_s <= 2 * cycle_s || s.voltage_V < 0.1 || s.voltage_V > 2.0) continue;
+    if (s.current_A < i_min) i_min = s.current_A, p.reduction_V = s.voltage_V;
+    if (s.current_A > i_max) i_max = s.current_A, p.oxidation_V = s.voltage_V;
+  }
+  return p;
+}
+
+TEST(SimCalibration, RedoxPeaksAndSeparationsMatchThePaper) {
+  const Peaks hetero = cv_peaks("zns-znse");
+  std::printf("zns-znse CV peaks: %.3f V / %.3f V\n", hetero.reduction_V, hetero.oxidation_V);
+  EXPECT_NEAR(hetero.reduction_V, 0.34, 0.05);
+  EXPECT_NEAR(hetero.oxidation_V, 0.93, 0.05);
+  EXPECT_NEAR(hetero.oxidation_V - hetero.reduction_V, 0.59, 0.05);
+  const Peaks zns = cv_peaks("zns"), znse = cv_peaks("znse");
+  std::printf("zns separation %.3f V, znse separation %.3f V\n", zns.oxidation_V - zns.reduction_V,
+              znse.oxidation_V - znse.reduction_V);
+  EXPECT_NEAR(zns.oxidation_V - zns.reduction_V, 0.73, 0.05);
+  EXPECT_NEAR(znse.oxidation_V - znse.reduction_V, 0.62, 0.05);
+}
+
 }  // namespace
 }  // namespace cyclerd::sim
