@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <complex>
 #include <numbers>
 #include <vector>
@@ -50,6 +51,7 @@ TEST(SimPhysics, CurrentStepOnOhmicRcCellJumpsByIR0AndRelaxesWithRctCdl) {
   const double v3 = cell.advance(tau).voltage_V;
   const double tau_measured = tau / std::log((v2 - v1) / (v3 - v2));
   EXPECT_NEAR(tau_measured / tau, 1.0, 0.01);
+  std::printf("jump/(I R0) = %.5f, tau/(Rct Cdl) = %.5f\n", (v_jump - v_rest) / (amps * r0), tau_measured / tau);
   const double v_final = cell.advance(20 * tau).voltage_V;
   EXPECT_NEAR((v_final - v_rest) / (amps * (r0 + rct)), 1.0, 0.01);
 }
@@ -74,6 +76,7 @@ TEST(SimPhysics, GittPulseOnDiffusionSlabGivesDByWeppnerHuggins) {
   // Weppner-Huggins for a slab of thickness L: D = 4/(pi tau) L^2 (dEs/dEt)^2.
   const double D_wh = 4 / (std::numbers::pi * pulse) * L_cm * L_cm * (dEs / dEt) * (dEs / dEt);
   EXPECT_NEAR(D_wh / D_cm2_s, 1.0, 0.10) << "D_WH = " << D_wh;
+  std::printf("D_WH / D = %.4f\n", D_wh / D_cm2_s);
 }
 
 double middle_current(CellModel& cell, double rate_V_s) {
@@ -94,6 +97,7 @@ TEST(SimPhysics, SweepOnCapacitiveCellGivesCurrentCTimesScanRate) {
   }
   const double b = std::log(currents.back() / currents.front()) / std::log(rates.back() / rates.front());
   EXPECT_NEAR(b, 1.0, 0.02);
+  std::printf("capacitive b = %.5f\n", b);
 }
 
 // Peak current of an oxidation sweep on a Nernstian, diffusion-limited slab far from its back wall.
@@ -124,6 +128,7 @@ TEST(SimPhysics, SweepOnDiffusionLimitedCellGivesPeakCurrentAsSqrtScanRate) {
   const double n = static_cast<double>(rates.size());
   const double b = (n * sxy - sx * sy) / (n * sxx - sx * sx);
   EXPECT_NEAR(b, 0.5, 0.05);
+  std::printf("diffusion-limited b = %.4f\n", b);
 }
 
 TEST(SimPhysics, ImpedanceIsR0AtHighFrequencyAndRandlesWarburgBelow) {
