@@ -1,0 +1,95 @@
+// The channel runner: one driver channel + the engine + the fan-out of records and events to consumers,
+// on the driver's Asio executor. A library below the daemon: `cyclerctl simulate` runs it directly.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "drivers/driver.hpp"
+#include "protocols/engine/engine.hpp"
+
+namespace cyclerd {
+
+// One recorded sample with its place in the run (DESIGN.md's sample columns).
+struct RunRecord {
+  std::int64_t index = 0;        // 0, 1, 2, ... per run, never a gap or a repeat
+  Sample sample;
+  std::int64_t step_index = 0;   // running step count
+  std::string_view step_id;      // the step's JSON pointer
+  int cycle_index = 0;
+};
+
+// A subscriber to a run's stream. Storage and analysis each implement it; they never call each other.
+class RunConsumer {
+ public:
+  virtual ~RunConsumer() = default;
+  virtual void on_record(const RunRecord&) {}
+  virtual void on_step_end(const StepEnd&) {}
+  virtual void on_cycle_end(const CycleEnd&) {}
+  virtual void on_event(const RunEvent&) {}
+  // The spectrum an EIS step measured.
+  virtual void on_spectrum(std::int64_t /*step_index*/, const std::vector<ImpedancePoint>&) {}
+  // Once, when the run is over or interrupted.
+  virtual void on_run_end(RunState) {}
+};
+
+// What restores a run into a fresh runner and driver: the engine state, the channel's snapshot and the
+// runner's own counters, all taken at the same moment between two samples.
+struct RunCheckpoint {
+  EngineState engine;
+  nlohmann::json driver;            // Driver::snapshot(channel); null when the driver has none
+  std::int64_t next_record_index = 0;
+  std::int64_t samples = 0;
+};
+void to_json(nlohmann::json& j, const RunCheckpoint& c);
+void from_json(const nlohmann::json& j, RunCheckpoint& c);
+
+class ChannelRunner {
+ public:
+  using Done = std::function<void(RunState)>;
+
+  // `protocol` must be resolved for the run's cell; the driver must be open and outlive the runner.
+  ChannelRunner(Driver& driver, std::size_t channel, Protocol protocol, EngineOptions options);
+
+  // Consumers are called in subscription order, on the driver's executor; they must outlive the run.
+  void subscribe(RunConsumer& consumer);
+  // Starts a fresh run at channel time `t0_s`; `done` gets the final (or interrupted) state.
+  void async_run(Done done, double t0_s = 0);
+  // Continues a checkpointed run; the driver channel must already be restored from `checkpoint.driver`.
+  void async_resume(const RunCheckpoint& checkpoint, Done done);
+  // The checkpoint at the next moment between two samples (storage asks for one with each batch).
+  void request_checkpoint(std::function<void(RunCheckpoint)> handler);
+  // Stops between two samples once `samples` samples in all have been taken, without making the output
+  // safe: what a daemon crash leaves behind. The run then reports `interrupted`.
+  void interrupt_after(std::int64_t samples) { interrupt_at_ = samples; }
+
+  // The checkpoint now; exact only between two samples (after `done`, or inside a checkpoint request).
+  RunCheckpoint checkpoint() const;
+  const Engine& engine() const { return engine_; }
+  std::int64_t samples() const { return samples_; }
+
+ private:
+  void handle(Decision d);
+  void next_sample();
+  void on_sample(std::optional<Error> error, const Sample& sample);
+  void fail(const std::string& why);
+  void finish();
+
+  Driver& driver_;
+  std::size_t channel_;
+  Engine engine_;
+  std::vector<RunConsumer*> consumers_;
+  std::vector<std::function<void(RunCheckpoint)>> checkpoint_requests_;
+  Done done_;
+  std::int64_t next_record_index_ = 0;
+  std::int64_t samples_ = 0;
+  std::optional<std::int64_t> interrupt_at_;
+};
+
+}  // namespace cyclerd
