@@ -18,5 +18,7 @@ using Action = std::function<int()>;
 
 // `presets` and `sim-rate-test`: the simulated cell, offline.
 void add_sim_commands(CLI::App& app, Action& action);
+// `simulate`: a protocol through the channel runner on a simulated cell, offline.
+void add_simulate_command(CLI::App& app, Action& action);
 
 }  // namespace cyclerd::ctl

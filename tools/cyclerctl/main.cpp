@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   Action action;
   add_sim_commands(app, action);
+  add_simulate_command(app, action);
 
   try {
     app.parse(argc, argv);
