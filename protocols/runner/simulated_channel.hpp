@@ -35,7 +35,7 @@ class SimulatedChannel {
 
   // Runs a resolved protocol to its end (or to `interrupt_after` samples) with the given consumers;
   // continues from `resume` if given (the driver is restored from it first). Returns the final state
-  // and, when interrupted, fills `checkpoint`.
+  // and fills `checkpoint` with where it stopped (a run to restore when interrupted; counts otherwise).
   RunState run(const Protocol& resolved, const std::vector<RunConsumer*>& consumers,
                const std::optional<RunCheckpoint>& resume = std::nullopt,
                std::optional<std::int64_t> interrupt_after = std::nullopt, RunCheckpoint* checkpoint = nullptr);
