@@ -28,9 +28,9 @@ const std::vector<Step>& list_at(const Protocol& p, const std::vector<LoopFrame>
 
 Engine::Engine(Protocol protocol, EngineOptions options) : protocol_(std::move(protocol)), options_(options) {}
 
-const Step& Engine::current_step() const {
+void Engine::locate_current() {
   const auto level = state_.frames.size() - 1;
-  return list_at(protocol_, state_.frames, level)[static_cast<std::size_t>(state_.frames.back().index)];
+  current_ = &list_at(protocol_, state_.frames, level)[static_cast<std::size_t>(state_.frames.back().index)];
 }
 
 Decision Engine::positioned() const {
@@ -135,6 +135,7 @@ void Engine::begin_step(Decision& d, double t_s) {
   p.phase_start_t_s = t_s;
   p.sweep_start_V = state_.have_last_voltage ? state_.last_voltage_V : 0;
   state_.step = p;
+  locate_current();
   const Step& step = current_step();
   if (const auto* eis = std::get_if<Eis>(&step.body)) {
     state_.step.awaiting_impedance = true;

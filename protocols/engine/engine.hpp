@@ -81,7 +81,8 @@ class Engine {
   Setpoint current_setpoint() const;
 
  private:
-  const Step& current_step() const;
+  const Step& current_step() const { return *current_; }
+  void locate_current();  // caches the step the frames point at: every sample needs it several times
   void settle(Decision& d, double t_s);   // from the frames' position to the next runnable step, or the end
   void begin_step(Decision& d, double t_s);
   void end_step(Decision& d, double t_s, std::string reason);
@@ -96,6 +97,7 @@ class Engine {
   Protocol protocol_;
   EngineOptions options_;
   EngineState state_;
+  const Step* current_ = nullptr;  // derived from state_.frames, never saved
 };
 
 }  // namespace cyclerd

@@ -232,6 +232,7 @@ void Engine::restore(const EngineState& state) {
     if (!last) list = &std::get<Loop>((*list)[static_cast<std::size_t>(i)].body).steps;
   }
   state_ = state;
+  if (!state_.frames.empty()) locate_current();
 }
 
 }  // namespace cyclerd
