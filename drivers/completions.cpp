@@ -19,13 +19,13 @@ Completions::Completions(boost::asio::any_io_executor executor)
 
 Completions::~Completions() { close(); }
 
-void Completions::post(std::function<void()> fn) {
-  if (state_->closed) return;
-  ++state_->posted;
-  boost::asio::post(executor_, [state = state_, fn = std::move(fn)] {
-    --state->posted;
-    if (!state->closed) fn();
-  });
+bool Completions::closed() const { return state_->closed; }
+
+void Completions::note_posted() { ++state_->posted; }
+
+bool Completions::run_posted(State& state) {
+  --state.posted;
+  return !state.closed;
 }
 
 void Completions::at(Clock::time_point when, std::function<void()> fn) {

@@ -11,6 +11,7 @@
 #include <memory>
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/post.hpp>
 
 namespace cyclerd {
 
@@ -25,8 +26,16 @@ class Completions {
 
   // The executor every completion runs on.
   const boost::asio::any_io_executor& executor() const { return executor_; }
-  // Runs `fn` soon on the executor (posted, never inline).
-  void post(std::function<void()> fn);
+  // Runs `fn` soon on the executor (posted, never inline). A template, so that the per-sample path
+  // of a fast simulated channel does not pay for a type-erased std::function.
+  template <class F>
+  void post(F&& fn) {
+    if (closed()) return;
+    note_posted();
+    boost::asio::post(executor_, [state = state_, fn = std::forward<F>(fn)]() mutable {
+      if (run_posted(*state)) fn();
+    });
+  }
   // Runs `fn` on the executor at `when` (or soon, if `when` has passed).
   void at(Clock::time_point when, std::function<void()> fn);
   // Runs `fn` after `delay`.
@@ -38,6 +47,10 @@ class Completions {
 
  private:
   struct State;
+  bool closed() const;
+  void note_posted();
+  // Accounts for a posted completion about to run; false if it must be dropped (closed meanwhile).
+  static bool run_posted(State& state);
   boost::asio::any_io_executor executor_;
   std::shared_ptr<State> state_;
 };

@@ -116,21 +116,29 @@ std::optional<Error> SimDriver::check(std::size_t channel) const {
   return std::nullopt;
 }
 
-void SimDriver::complete_in_order(std::size_t channel, Clock::time_point when, std::function<void()> fn) {
+template <class F>
+void SimDriver::complete_in_order(std::size_t channel, std::optional<Clock::time_point> when, F&& fn) {
   Channel& ch = channels_[channel];
-  auto now = Clock::now();
-  if (when <= now && ch.last_done <= now) {
-    completions_.post(std::move(fn));  // the common case at "max": no timer at all
+  // The common case at "max": nothing timed is pending on the channel, so no clock read and no timer.
+  if (!when && ch.last_done == Clock::time_point{}) {
+    completions_.post(std::forward<F>(fn));
     return;
   }
-  when = std::max(when, ch.last_done + std::chrono::microseconds(1));
-  ch.last_done = when;
-  completions_.at(when, std::move(fn));
+  auto now = Clock::now();
+  Clock::time_point due = when.value_or(now);
+  if (due <= now && ch.last_done <= now) {
+    ch.last_done = {};
+    completions_.post(std::forward<F>(fn));
+    return;
+  }
+  due = std::max(due, ch.last_done + std::chrono::microseconds(1));
+  ch.last_done = due;
+  completions_.at(due, std::function<void()>(std::forward<F>(fn)));
 }
 
-Clock::time_point SimDriver::paced(Channel& ch, double t_before_s, double t_after_s) {
+std::optional<Clock::time_point> SimDriver::paced(Channel& ch, double t_before_s, double t_after_s) {
+  if (!speed_) return std::nullopt;
   auto now = Clock::now();
-  if (!speed_) return now;
   auto wall = [&](double t_s) {
     return ch.anchor_wall + std::chrono::duration_cast<Clock::duration>(
                                 std::chrono::duration<double>((t_s - ch.anchor_t_s) / *speed_));
@@ -179,7 +187,7 @@ void SimDriver::async_apply(std::size_t channel, const Setpoint& setpoint, DoneH
   } catch (const Error& e) {
     error = e;
   }
-  complete_in_order(channel, Clock::now(), [done = std::move(done), error] { done(error); });
+  complete_in_order(channel, std::nullopt, [done = std::move(done), error] { done(error); });
 }
 
 void SimDriver::async_next_sample(std::size_t channel, SampleHandler handler) {
@@ -225,7 +233,7 @@ void SimDriver::async_measure_impedance(std::size_t channel, const EisParams& pa
     return;
   }
   auto spectrum = channels_[channel].model->impedance_spectrum(params);
-  complete_in_order(channel, Clock::now(), [handler = std::move(handler), spectrum = std::move(spectrum)] {
+  complete_in_order(channel, std::nullopt, [handler = std::move(handler), spectrum = std::move(spectrum)] {
     handler(std::nullopt, spectrum);
   });
 }

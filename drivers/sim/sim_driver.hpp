@@ -63,13 +63,16 @@ class SimDriver final : public Driver {
     bool anchored = false;        // pacing: wall time `anchor_wall` corresponds to `anchor_t_s`
     Completions::Clock::time_point anchor_wall{};
     double anchor_t_s = 0;
-    Completions::Clock::time_point last_done{};  // keeps completions on this channel in order
+    Completions::Clock::time_point last_done{};  // keeps completions in order; {} when none is timed
   };
 
   std::optional<Error> check(std::size_t channel) const;
   // Runs `fn` at `when` (or soon), but never before earlier operations on the channel.
-  void complete_in_order(std::size_t channel, Completions::Clock::time_point when, std::function<void()> fn);
-  Completions::Clock::time_point paced(Channel& ch, double t_before_s, double t_after_s);
+  // Completes `fn` at `when` (nullopt: now), after every earlier completion of the channel.
+  template <class F>
+  void complete_in_order(std::size_t channel, std::optional<Completions::Clock::time_point> when, F&& fn);
+  // When a reading that moved the clock from t_before to t_after is due; nullopt at speed "max".
+  std::optional<Completions::Clock::time_point> paced(Channel& ch, double t_before_s, double t_after_s);
   void rest_all();
 
   std::uint64_t seed_ = 1;
