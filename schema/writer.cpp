@@ -265,16 +265,17 @@ void Writer::commit_pending() {
   std::uint64_t processed = highest;
   for (const auto& r : refused) processed = std::max(processed, r.first);
   s.pending.clear();
+  // Callbacks and flags first, then wake waiters: whoever sees the sequence processed sees all of it.
+  if (failing_.exchange(false)) report({StorageStatus::Kind::recovered, "storage accepts records again", 0});
+  if (highest > 0) {
+    acked_.store(std::max(acked_.load(), highest));
+    if (options_.on_ack) options_.on_ack(highest);
+  }
   {
     std::lock_guard lock(status_mutex_);
     processed_ = std::max(processed_, processed);
   }
   acked_cv_.notify_all();
-  if (highest > 0) {
-    acked_.store(std::max(acked_.load(), highest));
-    if (options_.on_ack) options_.on_ack(highest);
-  }
-  if (failing_.exchange(false)) report({StorageStatus::Kind::recovered, "storage accepts records again", 0});
 }
 
 void Writer::manage_wal() {
