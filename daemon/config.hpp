@@ -1,0 +1,97 @@
+// The daemon's configuration file (DESIGN.md "Configuration"): one JSON object, unknown keys are errors
+// naming the key and its JSON pointer, relative paths are relative to the file, and command-line flags
+// override it. config/sim.json is embedded and used when no file is given.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace cyclerd {
+
+// A host and port to listen on ("127.0.0.1:7710"; port 0 picks a free one).
+struct ListenAddress {
+  std::string host;  // an IPv4/IPv6 literal or "localhost"
+  std::uint16_t port = 0;
+
+  // Parses "HOST:PORT" or "[V6]:PORT"; throws Error(invalid_input) quoting the text.
+  static ListenAddress parse(std::string_view text, std::string_view where = {});
+  std::string to_string() const;
+};
+
+// What a channel does with a run the daemon stopped under it, at the next start.
+enum class RestartPolicy { resume, hold };
+
+// Channel-wide safety limits, SI (checked against every protocol before it runs on the channel).
+struct ChannelLimits {
+  std::optional<double> v_min_V;
+  std::optional<double> v_max_V;
+  std::optional<double> i_max_A;
+};
+
+// One channel of the configuration.
+struct ChannelConfig {
+  std::string id;                   // "sim-1": how clients name the channel
+  std::string driver;               // a registry kind ("sim")
+  std::string uri;                  // "sim://zns-znse?seed=1"
+  std::optional<std::string> model;  // instrument model for drivers that serve several ("keithley-2450")
+  nlohmann::json speed;             // simulated channels: "realtime", "max" or a positive number; null if absent
+  ChannelLimits limits;
+  RestartPolicy on_restart = RestartPolicy::hold;
+
+  // The options a driver receives (speed, model): DriverConfig::options.
+  nlohmann::json driver_options() const;
+};
+
+struct Config {
+  std::filesystem::path source;   // the file read, or "<embedded config/sim.json>"
+  std::filesystem::path database;  // absolute or relative to the working directory
+  ListenAddress listen_tcp{"127.0.0.1", 7710};
+  std::optional<ListenAddress> listen_http;
+  std::optional<std::filesystem::path> token_file;
+  bool auth_required = true;
+  std::optional<std::filesystem::path> on_event_command;
+  std::vector<std::string> on_event_events;
+  std::vector<ChannelConfig> channels;
+  std::string log_level = "info";
+  std::optional<std::filesystem::path> ready_file;  // only from --ready-file
+  std::size_t max_connections = 64;                 // limits.max_connections
+  double idle_timeout_s = 600;                      // limits.idle_timeout_s
+};
+
+// The events an on_event command can be told about (the Lab emits them).
+const std::vector<std::string>& known_events();
+
+// Reads a configuration file; throws Error(invalid_input) with where = "FILE" and the JSON pointer in the
+// message for anything wrong (unknown key, wrong type, bad quantity, unknown driver kind...).
+Config load_config(const std::filesystem::path& file);
+// Parses configuration text; relative paths resolve against `base_dir`, errors name `source`.
+Config parse_config(std::string_view text, const std::string& source, const std::filesystem::path& base_dir);
+// The embedded config/sim.json, relative paths resolved against the working directory.
+Config default_config();
+// The text of the embedded config/sim.json.
+std::string_view embedded_sim_config();
+
+// Command-line values that override the file (paths relative to the working directory).
+struct ConfigOverrides {
+  std::optional<std::string> database;
+  std::optional<std::string> listen_tcp;
+  std::optional<std::string> listen_http;
+  std::optional<std::string> token_file;
+  std::optional<std::string> ready_file;
+  std::optional<std::string> log_level;
+};
+
+// Applies the overrides; throws Error(invalid_input) naming the flag for a bad value.
+void apply_overrides(Config& config, const ConfigOverrides& overrides);
+
+// Checks what needs the rest of the system: driver kinds against the registry and each channel's URI
+// and options by constructing its driver once (it connects to nothing). Throws Error naming the channel.
+void check_channel_drivers(const Config& config);
+
+}  // namespace cyclerd

@@ -1,0 +1,142 @@
+// cyclerd: the battery-cycler daemon. Reads the configuration (flags override it), serves JSON-RPC over
+// TCP, tells systemd when it is ready, and shuts down cleanly on SIGTERM/SIGINT.
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "core/error.hpp"
+#include "daemon/auth.hpp"
+#include "daemon/channels.hpp"
+#include "daemon/config.hpp"
+#include "daemon/methods/methods.hpp"
+#include "daemon/rpc/dispatcher.hpp"
+#include "daemon/rpc/tcp_server.hpp"
+#include "daemon/systemd.hpp"
+
+namespace {
+
+using namespace cyclerd;
+
+// Logs go to stderr: stdout belongs to the command-line tools' intended output (STYLE.md).
+void setup_logging(const std::string& level) {
+  auto sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+  for (const auto* name : {"daemon", "rpc"}) {
+    auto logger = std::make_shared<spdlog::logger>(name, sink);
+    logger->set_level(spdlog::level::from_str(level));
+    spdlog::register_logger(logger);
+  }
+  auto fallback = std::make_shared<spdlog::logger>("cyclerd", sink);
+  fallback->set_level(spdlog::level::from_str(level));
+  spdlog::set_default_logger(fallback);
+}
+
+// Written to a temporary name and renamed, so a script polling for the file never reads half of it.
+void write_ready_file(const std::filesystem::path& file, std::uint16_t tcp_port) {
+  const nlohmann::json ready = {{"pid", ::getpid()}, {"tcp", tcp_port}, {"http", nullptr}};
+  const auto temporary = file.string() + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::trunc);
+    out << ready.dump() << "\n";
+    if (!out) throw Error(ErrorCode::invalid_input, "cannot write the ready file", temporary);
+  }
+  std::filesystem::rename(temporary, file);
+}
+
+int serve(const Config& config) {
+  const auto log = spdlog::get("daemon");
+  log->info("cyclerd {} starting with {} ({} channels)", CYCLERD_VERSION, config.source.string(),
+            config.channels.size());
+  std::optional<TokenStore> tokens;
+  if (config.token_file) {
+    tokens = TokenStore::load(*config.token_file);
+    log->info("{} tokens from {}", tokens->size(), config.token_file->string());
+  }
+  if (!config.auth_required) log->warn("auth.required is false: every client may read and change everything");
+
+  boost::asio::io_context io;
+  StaticChannelDirectory channels(config.channels);
+  rpc::MethodTable methods;
+  add_daemon_methods(methods, {CYCLERD_VERSION, config.database, std::chrono::steady_clock::now()});
+  add_protocol_methods(methods, channels);
+  add_channel_methods(methods, channels);
+  // The Lab registers channels.reset, cells.* and runs.* here once it exists.
+
+  rpc::Dispatcher dispatcher(methods, tokens ? &*tokens : nullptr, config.auth_required);
+  rpc::TcpLimits limits;
+  limits.max_connections = config.max_connections;
+  limits.idle_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(config.idle_timeout_s * 1000));
+  rpc::TcpServer server(io, dispatcher, limits);
+  const auto endpoint = server.listen(config.listen_tcp);
+  log->info("JSON-RPC on tcp {}:{}", endpoint.address().to_string(), endpoint.port());
+  if (config.listen_http) log->warn("listen.http {} is not served yet (HTTP /rpc comes later)", config.listen_http->to_string());
+  if (config.ready_file) write_ready_file(*config.ready_file, endpoint.port());
+
+  SystemdNotifier systemd(io);
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](boost::system::error_code ec, int signal) {
+    if (ec) return;
+    log->info("signal {}: shutting down", signal);
+    systemd.stopping();
+    server.stop();  // with every connection closed and no timer left, io.run() returns
+  });
+  systemd.ready();
+  io.run();
+  log->info("stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"cyclerd: battery-cycler control daemon (JSON-RPC over TCP)"};
+  std::string config_file;
+  ConfigOverrides overrides;
+  bool check_only = false;
+  app.add_option("--config", config_file, "configuration file (default: the embedded config/sim.json)");
+  app.add_option("--db", overrides.database, "SQLite database file (overrides `database`)");
+  app.add_option("--listen-tcp", overrides.listen_tcp, "HOST:PORT for JSON-RPC over TCP; port 0 picks a free one");
+  app.add_option("--listen-http", overrides.listen_http, "HOST:PORT for HTTP (overrides listen.http)");
+  app.add_option("--token-file", overrides.token_file, "token file, `ROLE TOKEN NAME` per line");
+  app.add_option("--ready-file", overrides.ready_file, "write {\"pid\", \"tcp\", \"http\"} here once listening");
+  app.add_option("--log-level", overrides.log_level, "trace, debug, info, warn, error, critical or off");
+  app.add_flag("--check-config", check_only, "check the configuration and token file, then exit");
+  app.set_version_flag("--version", std::string("cyclerd ") + CYCLERD_VERSION);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;  // 2: usage, as for cyclerctl
+  }
+
+  Config config;
+  try {
+    config = config_file.empty() ? default_config() : load_config(config_file);
+    apply_overrides(config, overrides);
+    check_channel_drivers(config);
+    if (config.auth_required && !config.token_file) {
+      throw Error(ErrorCode::invalid_input, "auth.required is true but no token file is given", "--token-file");
+    }
+    if (config.token_file) TokenStore::load(*config.token_file);
+  } catch (const Error& error) {
+    std::cerr << "cyclerd: configuration error: " << error.what() << "\n";
+    return 1;
+  }
+  if (check_only) {
+    std::cout << "configuration OK: " << config.channels.size() << " channels\n";
+    return 0;
+  }
+  setup_logging(config.log_level);
+  try {
+    return serve(config);
+  } catch (const std::exception& error) {
+    spdlog::get("daemon")->critical("{}", error.what());
+    return 1;
+  }
+}
