@@ -286,7 +286,17 @@ void Writer::manage_wal() {
   int done_frames = 0;
   // PASSIVE never waits for readers; our own readers keep their transactions short, so it completes soon.
   sqlite3_wal_checkpoint_v2(s.db.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_frames, &done_frames);
-  if (done_frames >= log_frames) {
+  if (done_frames >= log_frames && wal < 2 * options_.wal_checkpoint_bytes) {
+    s.wal_warned = false;
+    return;
+  }
+  // Our readers overlap one another, so some snapshot always pins the WAL and it would never restart. A
+  // TRUNCATE checkpoint waits for the readers of that moment to finish (their transactions are short) and
+  // empties the file. The wait is bounded: 250 ms of the writer's time, which the queue absorbs.
+  sqlite3_busy_timeout(s.db.handle(), 250);
+  const int rc = sqlite3_wal_checkpoint_v2(s.db.handle(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+  sqlite3_busy_timeout(s.db.handle(), 5000);
+  if (rc == SQLITE_OK) {
     s.wal_warned = false;
     return;
   }
