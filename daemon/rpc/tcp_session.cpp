@@ -92,7 +92,7 @@ void TcpSession::on_read(boost::system::error_code ec, std::size_t bytes) {
     read_buffer_.clear();
     if (auto response = dispatcher_.handle(last, connection_)) send(std::move(*response));
     closing_ = true;
-    if (!writing_) shutdown();
+    if (!writing_) linger();
     return;
   }
   if (ec) return fail(ec, "read");
@@ -131,13 +131,15 @@ void TcpSession::on_write(boost::system::error_code ec, std::size_t) {
   write_queue_.pop_front();
   arm_idle_timer();
   if (!write_queue_.empty()) return do_write();
-  if (closing_) return shutdown();
+  if (closing_) return linger();
   do_read();  // reading may have paused while the queue was long
 }
 
 void TcpSession::arm_idle_timer() {
   idle_deadline_ = std::chrono::steady_clock::now() + limits_.idle_timeout;
-  if (idle_timer_.expiry() > std::chrono::steady_clock::now()) return;  // already waiting: it re-checks
+  // A wait that ends before the new deadline re-checks it when it fires; a later one must be replaced.
+  const auto expiry = idle_timer_.expiry();
+  if (expiry > std::chrono::steady_clock::now() && expiry <= idle_deadline_) return;
   idle_timer_.expires_at(idle_deadline_);
   idle_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) { self->on_idle(ec); });
 }
@@ -162,6 +164,34 @@ void TcpSession::fail(boost::system::error_code ec, const char* what) {
     log()->warn("connection {} from {}: {}: {}", connection_.id, connection_.peer, what, ec.message());
   }
   shutdown();
+}
+
+// Closing a socket with unread bytes makes the kernel send a reset, which can destroy the error line we
+// just wrote before the client reads it. So the sending side is shut and what the client still sends is
+// read and dropped, up to a bound in bytes and in time, before the close.
+constexpr std::size_t kMaxDrainBytes = std::size_t{16} << 20;
+constexpr auto kMaxLinger = std::chrono::seconds(2);
+
+void TcpSession::linger() {
+  if (closed_) return;
+  boost::system::error_code ignored;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  limits_.idle_timeout = std::min<std::chrono::milliseconds>(limits_.idle_timeout, kMaxLinger);
+  arm_idle_timer();
+  read_buffer_.resize(64 * 1024);
+  socket_.async_read_some(asio::buffer(read_buffer_),
+                          [self = shared_from_this()](boost::system::error_code ec, std::size_t bytes) {
+                            self->on_linger(ec, bytes);
+                          });
+}
+
+void TcpSession::on_linger(boost::system::error_code ec, std::size_t bytes) {
+  drained_bytes_ += bytes;
+  if (ec || closed_ || drained_bytes_ > kMaxDrainBytes) return shutdown();
+  socket_.async_read_some(asio::buffer(read_buffer_),
+                          [self = shared_from_this()](boost::system::error_code e, std::size_t n) {
+                            self->on_linger(e, n);
+                          });
 }
 
 void TcpSession::shutdown() {

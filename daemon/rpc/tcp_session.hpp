@@ -36,6 +36,8 @@ class TcpSession final : public PushSink, public std::enable_shared_from_this<Tc
   void arm_idle_timer();
   void on_idle(boost::system::error_code ec);
   void fail(boost::system::error_code ec, const char* what);
+  void linger();
+  void on_linger(boost::system::error_code ec, std::size_t bytes);
   void shutdown();
 
   boost::asio::ip::tcp::socket socket_;
@@ -45,6 +47,7 @@ class TcpSession final : public PushSink, public std::enable_shared_from_this<Tc
   std::shared_ptr<SessionRegistry> registry_;
   Connection connection_;
   std::string read_buffer_;
+  std::size_t drained_bytes_ = 0;  // read and discarded while lingering
   std::deque<std::string> write_queue_;
   std::atomic<std::size_t> queued_bytes_{0};  // also read by push() from other threads
   std::chrono::steady_clock::time_point idle_deadline_;
