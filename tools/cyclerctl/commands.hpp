@@ -20,5 +20,7 @@ using Action = std::function<int()>;
 void add_sim_commands(CLI::App& app, Action& action);
 // `simulate`: a protocol through the channel runner on a simulated cell, offline.
 void add_simulate_command(CLI::App& app, Action& action);
+// `export` and `backup`: samples out of a database file, and an online copy of one, offline.
+void add_storage_commands(CLI::App& app, Action& action);
 
 }  // namespace cyclerd::ctl

@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   Action action;
   add_sim_commands(app, action);
   add_simulate_command(app, action);
+  add_storage_commands(app, action);
 
   try {
     app.parse(argc, argv);
