@@ -70,7 +70,7 @@ Writer::~Writer() {
   if (thread_.joinable()) thread_.join();
 }
 
-SubmitResult Writer::submit(RecordBatch batch) {
+SubmitResult Writer::submit(RecordBatch&& batch) {
   if (failing_.load()) return {SubmitStatus::storage_failed, 0, last_error()};
   const std::uint64_t sequence = queue_.try_push(std::move(batch));
   if (sequence > 0) return {SubmitStatus::accepted, sequence, {}};

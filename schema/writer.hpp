@@ -84,9 +84,9 @@ class Writer {
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
 
-  // Hands a batch to the writer. Refused (and left with the caller) when the queue is full, storage is
-  // failing, or the writer is closed: the records are never dropped silently.
-  SubmitResult submit(RecordBatch batch);
+  // Hands a batch to the writer (moved from only when accepted). Refused when the queue is full, storage is
+  // failing, or the writer is closed, and then left intact with the caller: never dropped silently.
+  SubmitResult submit(RecordBatch&& batch);
   // Asks for a commit now and waits until everything submitted so far is stored; false on timeout or when a
   // batch was rejected or could not be stored.
   bool flush(std::chrono::milliseconds timeout = std::chrono::seconds(10));

@@ -80,12 +80,15 @@ TEST(Writer, FullQueueRefusesTheBatchAndSaysSo) {
   Writer writer(dir.file("lab.sqlite"), options);
   const auto run = test::make_run(writer);
   EXPECT_TRUE(writer.submit(test::sample_batch(run, 0, 80)).accepted());
-  const auto refused = writer.submit(test::sample_batch(run, 80, 80));
+  auto batch = test::sample_batch(run, 80, 80);
+  const auto refused = writer.submit(std::move(batch));
   EXPECT_EQ(refused.status, SubmitStatus::queue_full);
   EXPECT_EQ(queue_full.load(), 1);
+  EXPECT_EQ(batch.samples.size(), 80u) << "a refused batch stays with the producer";
   EXPECT_TRUE(writer.flush());
-  EXPECT_TRUE(writer.submit(test::sample_batch(run, 80, 80)).accepted());  // room again after the commit
+  EXPECT_TRUE(writer.submit(std::move(batch)).accepted());  // room again after the commit: the same records
   EXPECT_TRUE(writer.flush());
+  EXPECT_EQ(Reader(dir.file("lab.sqlite")).run(run)->sample_count, 160);
 }
 
 TEST(Writer, FullDiskGivesStorageErrorKeepsTheDatabaseAndResumes) {
