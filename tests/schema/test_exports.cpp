@@ -114,7 +114,8 @@ TEST(Backup, OnlineBackupDuringRecordingPassesIntegrityCheck) {
       while (!stop && !writer.submit(test::sample_batch(run, i, 500)).accepted()) std::this_thread::yield();
     }
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // Back up once some batches are stored and while more keep coming.
+  while (writer.acknowledged() < 3) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   const auto copy = dir.file("copy.sqlite");
   backup_database(path, copy);
   const auto during = Reader(path).run(run)->sample_count;
