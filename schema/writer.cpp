@@ -1,6 +1,7 @@
 #include "schema/writer.hpp"
 
 #include <ctime>
+#include <filesystem>
 #include <map>
 #include <unordered_map>
 
@@ -57,6 +58,9 @@ class Writer::State {
   Clock::time_point next_commit = Clock::now();
   Clock::time_point retry_at = Clock::now();
   bool wal_warned = false;
+  bool disk_warned = false;
+  Clock::time_point disk_checked = Clock::now();
+  std::int64_t disk_checked_bytes = -1;  // logical database size at the last check
 };
 
 Writer::Writer(std::string path, WriterOptions options)
@@ -157,7 +161,10 @@ void Writer::run() {
     if (due && (!s.pending.empty() || failing_.load())) {
       commit_pending();
       s.next_commit = Clock::now() + options_.commit_period;
-      if (!failing_.load()) manage_wal();
+      if (!failing_.load()) {
+        manage_wal();
+        watch_disk_space();
+      }
     } else if (now >= s.next_commit) {
       s.next_commit = now + options_.commit_period;
     }
@@ -305,17 +312,60 @@ void Writer::manage_wal() {
     const std::string text = "the WAL has grown to " + std::to_string(wal >> 20) +
                              " MB and cannot be checkpointed: a reader outside cyclerd holds a read transaction "
                              "open; recording continues";
-    try {
-      EventRow event{std::nullopt, static_cast<double>(std::time(nullptr)), "storage_warning", text, "cyclerd",
-                     "{\"wal_bytes\": " + std::to_string(wal) + "}"};
-      s.db.exec("BEGIN IMMEDIATE");
-      s.statements->insert(event);
-      s.db.exec("COMMIT");
-    } catch (const Error&) {
-      if (sqlite3_get_autocommit(s.db.handle()) == 0) sqlite3_exec(s.db.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
-    }
+    warn("storage_warning", text, "{\"wal_bytes\": " + std::to_string(wal) + "}");
     report({StorageStatus::Kind::wal_warning, text, 0});
   }
+}
+
+void Writer::warn(const std::string& kind, const std::string& text, const std::string& data_json) {
+  auto& s = *state_;
+  // A storage-wide event (no run) so the warning is on record; if even this fails, the callback still tells.
+  try {
+    EventRow event{std::nullopt, static_cast<double>(std::time(nullptr)), kind, text, "cyclerd", data_json};
+    s.db.exec("BEGIN IMMEDIATE");
+    s.statements->insert(event);
+    s.db.exec("COMMIT");
+  } catch (const Error&) {
+    if (sqlite3_get_autocommit(s.db.handle()) == 0) sqlite3_exec(s.db.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+}
+
+void Writer::watch_disk_space() {
+  auto& s = *state_;
+  const auto now = Clock::now();
+  if (s.disk_checked_bytes >= 0 && now - s.disk_checked < options_.disk_check_period) return;
+  const std::int64_t bytes = s.db.query_int("PRAGMA page_count") * s.db.query_int("PRAGMA page_size");
+  const double elapsed_s = std::chrono::duration<double>(now - s.disk_checked).count();
+  const std::int64_t previous = s.disk_checked_bytes;
+  s.disk_checked = now;
+  s.disk_checked_bytes = bytes;
+  if (previous < 0 || bytes <= previous || elapsed_s <= 0) return;
+  const double rate = static_cast<double>(bytes - previous) / elapsed_s;  // bytes per second
+  std::int64_t free_bytes = 0;
+  if (options_.free_space) {
+    free_bytes = options_.free_space();
+  } else {
+    std::error_code ec;
+    const auto dir = std::filesystem::absolute(path_).parent_path();
+    const auto info = std::filesystem::space(dir, ec);
+    if (ec) return;
+    free_bytes = static_cast<std::int64_t>(info.available);
+  }
+  const double horizon_s = static_cast<double>(options_.disk_warning_horizon.count());
+  const bool short_of_space = static_cast<double>(free_bytes) < rate * horizon_s;
+  if (!short_of_space) {
+    s.disk_warned = false;
+    return;
+  }
+  if (s.disk_warned) return;
+  s.disk_warned = true;
+  const double hours_left = static_cast<double>(free_bytes) / rate / 3600.0;
+  const std::string text = "the disk holding the database has " + std::to_string(free_bytes >> 20) +
+                           " MB free: about " + std::to_string(static_cast<long long>(hours_left)) +
+                           " hours of recording at the current rate; recording continues";
+  warn("storage_warning", text,
+       "{\"free_bytes\": " + std::to_string(free_bytes) + ", \"bytes_per_s\": " + std::to_string(rate) + "}");
+  report({StorageStatus::Kind::disk_space_warning, text, 0});
 }
 
 }  // namespace cyclerd::store

@@ -32,6 +32,7 @@ struct StorageStatus {
     queue_full,   // a producer's batch did not fit; it was not taken
     rejected,     // a batch was refused for good (a gap or repeat in sample indices, an unknown run...)
     wal_warning,  // the WAL cannot be checkpointed (an outside reader holds an old snapshot); recording goes on
+    disk_space_warning,  // the disk fills within disk_warning_horizon at the current rate; recording goes on
   };
   Kind kind;
   std::string message;
@@ -67,6 +68,12 @@ struct WriterOptions {
   std::chrono::milliseconds retry_period{500};
   // A cap on the database size in pages (PRAGMA max_page_count), for quotas and tests of a full disk.
   std::optional<std::int64_t> max_page_count;
+  // Free space is checked at most this often (after a commit), and a warning comes while there is still room
+  // for `disk_warning_horizon` of recording at the rate measured since the last check.
+  std::chrono::milliseconds disk_check_period{std::chrono::seconds(60)};
+  std::chrono::seconds disk_warning_horizon{std::chrono::hours(24)};
+  // Free bytes on the database's filesystem; empty means statvfs of the database's directory (tests replace it).
+  std::function<std::int64_t()> free_space;
   // Called on the writer thread after each commit with the highest stored sequence (all lower ones that were
   // not rejected are stored too).
   std::function<void(std::uint64_t)> on_ack;
@@ -115,6 +122,8 @@ class Writer {
   void run();
   void commit_pending();
   void manage_wal();
+  void watch_disk_space();
+  void warn(const std::string& kind, const std::string& text, const std::string& data_json);
   void report(StorageStatus status);
   template <typename T>
   std::future<T> post(std::function<T(Connection&)> work);

@@ -156,5 +156,33 @@ TEST(Writer, ReopenedWriterContinuesTheRunAndItsSummary) {
   EXPECT_EQ(test::query_text(path, "SELECT max(last_index) FROM sample_summary WHERE level=3"), "9999");
 }
 
+TEST(Writer, WarnsWhileTheDiskStillHoldsADayAtTheCurrentRate) {
+  TempDir dir;
+  const auto path = dir.file("lab.sqlite");
+  std::atomic<std::int64_t> free_bytes{std::int64_t{1} << 50};  // plenty
+  std::atomic<int> warnings{0};
+  WriterOptions options;
+  options.disk_check_period = std::chrono::milliseconds(0);
+  options.free_space = [&] { return free_bytes.load(); };
+  options.on_status = [&](const StorageStatus& s) { warnings += s.kind == StorageStatus::Kind::disk_space_warning; };
+  Writer writer(path, options);
+  const auto run = test::make_run(writer);
+  std::int64_t next = 0;
+  auto record = [&] {
+    ASSERT_TRUE(writer.submit(test::sample_batch(run, next, 2000)).accepted());
+    next += 2000;
+    ASSERT_TRUE(writer.flush());
+  };
+  for (int i = 0; i < 3; ++i) record();
+  EXPECT_EQ(warnings.load(), 0);
+  free_bytes = 100 << 20;  // 100 MB: at this test's rate (MB per second) far less than a day
+  for (int i = 0; i < 3; ++i) record();
+  EXPECT_EQ(warnings.load(), 1) << "one warning, not one per commit";
+  const auto events = Reader(path).events(std::nullopt);
+  ASSERT_FALSE(events.empty());
+  EXPECT_NE(events.back().text.find("hours of recording"), std::string::npos) << events.back().text;
+  EXPECT_EQ(Reader(path).run(run)->sample_count, next) << "recording continues";
+}
+
 }  // namespace
 }  // namespace cyclerd::store
