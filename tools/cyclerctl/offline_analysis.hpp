@@ -1,0 +1,55 @@
+// The live analyzers run over a file: what `cyclerctl analyze` and `cyclerctl plot` share.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "analysis/channel_analysis.hpp"
+#include "analysis/sample_file.hpp"
+
+namespace cyclerd::ctl {
+
+// Options common to the analyze and plot commands.
+struct OfflineOptions {
+  std::string file;
+  std::vector<std::string> map;            // "voltage=Ewe/V" pairs
+  double mass_mg = 0;                      // 0: unknown (per-gram fields are then 0 or absent)
+  std::optional<double> v_min, v_max;      // dQ/dV and CV window; default: the file's range
+  std::size_t bins = 300;
+  double sigma_V = 0.01;
+  std::size_t last = 2;                    // dQ/dV half cycles kept
+  int reference_cycle = 2;
+  std::optional<double> molar_mass, molar_volume, area;  // GITT
+  std::string circuit = "R0-p(R1,C1)";
+  std::string guess;                       // comma-separated
+  double lambda = 1e-3;
+  bool gcv = false;
+  int penalty = 1;
+};
+
+// Every result table the analyzers published, by kind ("cycles", "rate_table", "dqdv", "cv_cycles", ...),
+// plus the samples themselves for the plots that draw curves.
+struct OfflineResult {
+  std::map<std::string, nlohmann::json> tables;
+  analysis::SampleFile samples;
+  nlohmann::json final_results;  // ChannelAnalysis::results() after the file
+};
+
+// Reads the sample file and runs the analyzers over it; `cv` treats every record as a sweep and counts
+// cycles by the potential's vertices when the file has no cycle numbers.
+OfflineResult analyse_samples(const OfflineOptions& o, bool cv);
+
+// Adds --file, --map, --mass-mg and the analyzer options to a subcommand (analyze, plot).
+void add_offline_options(CLI::App* cmd, OfflineOptions& o);
+
+// The --map pairs as a mapping; throws Error naming a malformed pair.
+analysis::ColumnMapping parse_mapping(const std::vector<std::string>& pairs);
+// The --guess list; throws Error naming a bad number.
+std::vector<double> parse_guess(const std::string& text);
+
+}  // namespace cyclerd::ctl
