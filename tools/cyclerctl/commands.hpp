@@ -22,5 +22,7 @@ void add_sim_commands(CLI::App& app, Action& action);
 void add_simulate_command(CLI::App& app, Action& action);
 // `export` and `backup`: samples out of a database file, and an online copy of one, offline.
 void add_storage_commands(CLI::App& app, Action& action);
+// `analyze`: the live analyzers offline on a sample or impedance file.
+void add_analyze_command(CLI::App& app, Action& action);
 
 }  // namespace cyclerd::ctl
