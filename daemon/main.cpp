@@ -2,6 +2,7 @@
 // TCP, tells systemd when it is ready, and shuts down cleanly on SIGTERM/SIGINT.
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -15,6 +16,8 @@
 #include "daemon/auth.hpp"
 #include "daemon/channels.hpp"
 #include "daemon/config.hpp"
+#include "daemon/lab/lab.hpp"
+#include "daemon/lab/lab_methods.hpp"
 #include "daemon/methods/methods.hpp"
 #include "daemon/rpc/dispatcher.hpp"
 #include "daemon/rpc/tcp_server.hpp"
@@ -27,7 +30,7 @@ using namespace cyclerd;
 // Logs go to stderr: stdout belongs to the command-line tools' intended output (STYLE.md).
 void setup_logging(const std::string& level) {
   auto sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
-  for (const auto* name : {"daemon", "rpc"}) {
+  for (const auto* name : {"daemon", "rpc", "store"}) {
     auto logger = std::make_shared<spdlog::logger>(name, sink);
     logger->set_level(spdlog::level::from_str(level));
     spdlog::register_logger(logger);
@@ -61,12 +64,15 @@ int serve(const Config& config) {
   if (!config.auth_required) log->warn("auth.required is false: every client may read and change everything");
 
   boost::asio::io_context io;
-  StaticChannelDirectory channels(config.channels);
+  lab::Lab lab(config, io);
   rpc::MethodTable methods;
   add_daemon_methods(methods, {CYCLERD_VERSION, config.database, std::chrono::steady_clock::now()});
-  add_protocol_methods(methods, channels);
-  add_channel_methods(methods, channels);
-  // The Lab registers channels.reset, cells.* and runs.* here once it exists.
+  add_protocol_methods(methods, lab, [&lab](std::string_view name) { return lab.cell_info(name); });
+  add_channel_methods(methods, lab);
+  lab::add_cell_methods(methods, lab);
+  lab::add_run_methods(methods, lab);
+  lab::add_estimate_method(methods, lab);
+  lab.start();
 
   rpc::Dispatcher dispatcher(methods, tokens ? &*tokens : nullptr, config.auth_required);
   rpc::TcpLimits limits;
@@ -84,7 +90,10 @@ int serve(const Config& config) {
     if (ec) return;
     log->info("signal {}: shutting down", signal);
     systemd.stopping();
-    server.stop();  // with every connection closed and no timer left, io.run() returns
+    server.stop();
+    // Runs stop between two samples with a checkpoint, channels go safe, storage is flushed; then, with
+    // every connection closed and no timer left, io.run() returns.
+    lab.shutdown([] {});
   });
   systemd.ready();
   io.run();
@@ -133,6 +142,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   setup_logging(config.log_level);
+  std::signal(SIGPIPE, SIG_IGN);  // a client or alert command that goes away must not kill the daemon
   try {
     return serve(config);
   } catch (const std::exception& error) {

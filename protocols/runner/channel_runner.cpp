@@ -33,6 +33,11 @@ void ChannelRunner::async_resume(const RunCheckpoint& cp, Done done) {
   engine_.restore(cp.engine);
   next_record_index_ = cp.next_record_index;
   samples_ = cp.samples;
+  // A run checkpointed while paused stays paused until a person resumes it.
+  if (cp.engine.run_state == RunState::paused) {
+    paused_ = true;
+    return;
+  }
   // The driver's snapshot holds the setpoint it was executing: only a pending spectrum must be asked again.
   Decision d;
   if (cp.engine.step.awaiting_impedance) {
@@ -65,7 +70,11 @@ void ChannelRunner::handle(Decision d) {
     for (auto* c : consumers_) c->on_cycle_end(cy);
   }
   if (d.make_safe) {
-    driver_.async_safe(channel_, [this](std::optional<Error>) { finish(); });
+    driver_.async_safe(channel_, [this](std::optional<Error>) {
+      if (engine_.state().run_state != RunState::paused) return finish();
+      paused_ = true;
+      if (on_paused_) on_paused_();
+    });
     return;
   }
   if (d.measure_impedance) {
@@ -96,6 +105,10 @@ void ChannelRunner::next_sample() {
     checkpoint_requests_.clear();
     for (auto& r : requests) r(cp);
   }
+  if (pending_ != Control::none) {
+    const Control c = std::exchange(pending_, Control::none);
+    return handle(c == Control::pause ? engine_.pause() : engine_.stop(std::move(pending_who_)));
+  }
   if (interrupt_at_ && samples_ >= *interrupt_at_) {
     for (auto* c : consumers_) c->on_run_end(RunState::interrupted);
     if (done_) done_(RunState::interrupted);
@@ -118,6 +131,27 @@ void ChannelRunner::on_sample(std::optional<Error> error, const Sample& s) {
     for (auto* c : consumers_) c->on_record(r);
   }
   handle(std::move(d));
+}
+
+void ChannelRunner::request_pause() {
+  transition(engine_.state().run_state, RunState::paused);  // refuses early, naming the legal moves
+  pending_ = Control::pause;
+}
+
+void ChannelRunner::request_stop(std::string who) {
+  transition(engine_.state().run_state, RunState::stopped);
+  if (paused_) {
+    paused_ = false;
+    return handle(engine_.stop(std::move(who)));
+  }
+  pending_ = Control::stop;
+  pending_who_ = std::move(who);
+}
+
+void ChannelRunner::resume() {
+  if (!paused_) throw Error(ErrorCode::invalid_state, "the run is not paused");
+  paused_ = false;
+  handle(engine_.resume());
 }
 
 void ChannelRunner::fail(const std::string& why) {

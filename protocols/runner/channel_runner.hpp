@@ -69,6 +69,16 @@ class ChannelRunner {
   // safe: what a daemon crash leaves behind. The run then reports `interrupted`.
   void interrupt_after(std::int64_t samples) { interrupt_at_ = samples; }
 
+  // A person's controls, taken between two samples. Pause makes the output safe and leaves the runner
+  // idle (`on_paused` is called, the run is not over); resume applies the step's setpoint again; stop ends
+  // the run (as paused or running) through `done`. Throws Error(invalid_state) where the table forbids it.
+  void request_pause();
+  void request_stop(std::string who);
+  void resume();
+  // Called, on the driver's executor, once a pause has made the output safe.
+  void on_paused(std::function<void()> handler) { on_paused_ = std::move(handler); }
+  bool paused() const { return paused_; }
+
   // The checkpoint now; exact only between two samples (after `done`, or inside a checkpoint request).
   RunCheckpoint checkpoint() const;
   const Engine& engine() const { return engine_; }
@@ -90,6 +100,11 @@ class ChannelRunner {
   std::int64_t next_record_index_ = 0;
   std::int64_t samples_ = 0;
   std::optional<std::int64_t> interrupt_at_;
+  enum class Control { none, pause, stop };
+  Control pending_ = Control::none;
+  std::string pending_who_;
+  bool paused_ = false;
+  std::function<void()> on_paused_;
 };
 
 }  // namespace cyclerd

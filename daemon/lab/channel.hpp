@@ -1,0 +1,74 @@
+// One channel of the Lab: its driver on its own strand, its FIFO of queued runs and the run it executes.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/strand.hpp>
+#include <nlohmann/json.hpp>
+
+#include "daemon/config.hpp"
+#include "daemon/lab/storage_consumer.hpp"
+#include "drivers/driver.hpp"
+#include "protocols/runner/channel_runner.hpp"
+
+namespace cyclerd::lab {
+
+// What channels.get shows of a run while it executes: the last sample and where the engine is.
+class RunWatch : public RunConsumer {
+ public:
+  void on_record(const RunRecord& r) override;
+  void on_event(const RunEvent& e) override;
+
+  std::optional<double> voltage_V, current_A;
+  std::int64_t step_index = 0;
+  int cycle_index = 0;
+  std::string failure_kind;     // "safety_trip" or "run_failed" (an instrument or engine error)
+  std::string failure_message;
+};
+
+// The run a channel executes, with everything that listens to it.
+struct ActiveRun {
+  std::int64_t run_id = 0;
+  std::string cell;
+  std::string protocol_name;
+  double active_mass_g = 0;
+  std::int64_t top_level_steps = 1;
+  std::unique_ptr<ChannelRunner> runner;
+  std::unique_ptr<StorageConsumer> storage;
+  RunWatch watch;
+  std::chrono::steady_clock::time_point started_wall = std::chrono::steady_clock::now();
+  std::string pause_who, pause_why;   // who asked for the pause under way, and why
+  bool paused_by_storage = false;
+  bool shutting_down = false;          // SIGTERM: the run ends as interrupted
+};
+
+// Channel states as channels.list reports them.
+enum class ChannelState { idle, running, paused, faulted, offline };
+std::string_view to_string(ChannelState state);
+
+struct Channel {
+  Channel(ChannelConfig config, boost::asio::io_context& io);
+
+  ChannelState state() const;
+  // The preset named by a sim:// URI ("sim://zns?seed=2" -> "zns"); empty for other drivers.
+  std::string sim_preset() const;
+  bool is_sim() const { return config.driver == "sim"; }
+
+  ChannelConfig config;
+  boost::asio::strand<boost::asio::io_context::executor_type> strand;
+  std::unique_ptr<Driver> driver;
+  Capabilities capabilities;
+  bool online = false;
+  bool faulted = false;
+  std::string fault_reason;
+  std::deque<std::int64_t> queue;      // run ids, first in first out
+  std::unique_ptr<ActiveRun> run;
+};
+
+}  // namespace cyclerd::lab

@@ -1,0 +1,176 @@
+#include "daemon/lab/storage_consumer.hpp"
+
+#include <chrono>
+#include <ctime>
+
+#include <nlohmann/json.hpp>
+
+#include "protocols/runner/cycle_summary.hpp"
+
+namespace cyclerd::lab {
+namespace {
+
+// A batch closes at this many samples or after this much wall time: big enough for cheap transactions at
+// speed "max", short enough that a crash loses little and readers see data within a fraction of a second.
+constexpr std::size_t kBatchSamples = 4000;
+constexpr auto kBatchPeriod = std::chrono::milliseconds(200);
+
+double wall_unix_s() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+StepNumbers::StepNumbers(const Protocol& protocol) { add(protocol.steps); }
+
+void StepNumbers::add(const std::vector<Step>& steps) {
+  for (const auto& s : steps) {
+    const auto id = static_cast<std::int64_t>(steps_.size()) + 1;
+    steps_.emplace(s.pointer, std::make_pair(id, std::string(to_string(s.kind()))));
+    if (const auto* loop = std::get_if<Loop>(&s.body)) add(loop->steps);
+  }
+}
+
+std::int64_t StepNumbers::id(std::string_view pointer) const {
+  const auto it = steps_.find(pointer);
+  return it == steps_.end() ? 0 : it->second.first;
+}
+
+std::string StepNumbers::kind(std::string_view pointer) const {
+  const auto it = steps_.find(pointer);
+  return it == steps_.end() ? "" : it->second.second;
+}
+
+StorageConsumer::StorageConsumer(store::Writer& writer, ChannelRunner& runner, const Protocol& protocol, StoredRun run,
+                                 Refused refused)
+    : writer_(writer), runner_(runner), steps_(protocol), run_(run), refused_(std::move(refused)) {}
+
+double StorageConsumer::unix_of(double channel_t_s) const {
+  return run_.start_unix_s + (channel_t_s - runner_.engine().state().run_start_t_s);
+}
+
+void StorageConsumer::on_record(const RunRecord& r) {
+  const auto& st = runner_.engine().state();
+  store::SampleRow row;
+  row.run_id = run_.run_id;
+  row.index = r.index;
+  row.test_time_s = r.sample.t_s - st.run_start_t_s;
+  row.unix_time_s = run_.start_unix_s + row.test_time_s;
+  row.voltage_V = r.sample.voltage_V;
+  row.current_A = r.sample.current_A;
+  if (r.sample.has_temperature()) row.temperature_C = r.sample.temperature_C;
+  row.cycle_index = r.cycle_index;
+  row.step_index = r.step_index;
+  row.step_id = steps_.id(r.step_id);
+  // The engine has taken the sample in: while the step goes on, its progress includes it.
+  if (st.step.step_index == r.step_index) {
+    row.step_capacity_Ah = st.step.charge_Ah;
+    row.step_energy_Wh = st.step.energy_Wh;
+  }
+  if (step_first_index_ < 0) step_first_index_ = r.index;
+  last_index_ = r.index;
+  batch_.samples.push_back(row);
+  maybe_submit();
+}
+
+void StorageConsumer::on_step_end(const StepEnd& s) {
+  store::StepSummaryRow row;
+  row.run_id = run_.run_id;
+  row.step_index = s.step_index;
+  row.step_id = steps_.id(s.step_id);
+  row.cycle_index = runner_.engine().state().cycle.index;
+  row.kind = steps_.kind(s.step_id);
+  row.start_time_s = s.start_t_s - runner_.engine().state().run_start_t_s;
+  row.end_time_s = s.end_t_s - runner_.engine().state().run_start_t_s;
+  row.first_sample_index = step_first_index_ < 0 ? last_index_ + 1 : step_first_index_;
+  row.last_sample_index = last_index_;
+  row.capacity_Ah = s.charge_Ah;
+  row.energy_Wh = s.energy_Wh;
+  row.end_reason = s.reason;
+  batch_.steps.push_back(std::move(row));
+  step_first_index_ = -1;
+}
+
+void StorageConsumer::on_cycle_end(const CycleEnd& c) {
+  const CycleSummary s = summarize(c, run_.active_mass_g);
+  store::CycleSummaryRow row;
+  row.run_id = run_.run_id;
+  row.cycle_index = s.cycle_index;
+  row.current_density_A_g = s.current_density_A_g;
+  row.charge_capacity_Ah = s.charge_capacity_Ah;
+  row.discharge_capacity_Ah = s.discharge_capacity_Ah;
+  row.charge_capacity_mAh_g = s.charge_capacity_mAh_g;
+  row.discharge_capacity_mAh_g = s.discharge_capacity_mAh_g;
+  row.coulombic_efficiency = s.coulombic_efficiency;
+  row.charge_energy_Wh = s.charge_energy_Wh;
+  row.discharge_energy_Wh = s.discharge_energy_Wh;
+  row.mean_charge_voltage_V = s.mean_charge_voltage_V;
+  row.mean_discharge_voltage_V = s.mean_discharge_voltage_V;
+  row.duration_s = s.duration_s;
+  batch_.cycles.push_back(row);
+}
+
+void StorageConsumer::on_event(const RunEvent& e) {
+  // Step starts are in the step summaries already; the rest is what people look for in a run's history.
+  if (e.kind == "step_started") return;
+  store::EventRow row;
+  row.run_id = run_.run_id;
+  row.unix_time_s = unix_of(e.t_s);
+  row.kind = e.kind;
+  row.text = e.message;
+  row.who = "cyclerd";
+  row.data_json = nlohmann::json{{"test_time_s", e.t_s - runner_.engine().state().run_start_t_s}}.dump();
+  batch_.events.push_back(std::move(row));
+}
+
+void StorageConsumer::add_state(RunState state, const std::string& who, const std::string& why) {
+  const double now = wall_unix_s();
+  batch_.states.push_back({run_.run_id, std::string(to_string(state)), now});
+  store::EventRow row;
+  row.run_id = run_.run_id;
+  row.unix_time_s = now;
+  row.kind = "state";
+  row.text = why;
+  row.who = who;
+  row.data_json = nlohmann::json{{"state", to_string(state)}}.dump();
+  batch_.events.push_back(std::move(row));
+}
+
+void StorageConsumer::maybe_submit() {
+  if (checkpoint_asked_) return;
+  if (batch_.samples.size() < kBatchSamples && std::chrono::steady_clock::now() - last_submit_ < kBatchPeriod) return;
+  checkpoint_asked_ = true;
+  // Answered between this sample and the next: every row of the batch is then before the checkpoint.
+  runner_.request_checkpoint([this](RunCheckpoint cp) {
+    checkpoint_asked_ = false;
+    submit(cp);
+  });
+}
+
+bool StorageConsumer::submit(const RunCheckpoint& checkpoint, std::uint64_t* sequence) {
+  last_submit_ = std::chrono::steady_clock::now();
+  store::CheckpointRow cp;
+  cp.run_id = run_.run_id;
+  // The driver snapshot goes in its own column; the rest (engine state and counters) in the other.
+  nlohmann::json runner_part = checkpoint;
+  runner_part.erase("driver");
+  cp.engine_state = runner_part.dump();
+  cp.driver_snapshot = checkpoint.driver.dump();
+  cp.unix_time_s = wall_unix_s();
+  batch_.checkpoints.assign(1, std::move(cp));
+  const auto result = writer_.submit(std::move(batch_));
+  if (!result.accepted()) {
+    batch_.checkpoints.clear();
+    if (!refused_reported_ && refused_) {
+      refused_reported_ = true;
+      refused_(result.message.empty() ? "storage refused a batch" : result.message);
+    }
+    return false;
+  }
+  refused_reported_ = false;
+  batch_ = {};
+  if (sequence) *sequence = result.sequence;
+  return true;
+}
+
+}  // namespace cyclerd::lab

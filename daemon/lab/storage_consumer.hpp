@@ -1,0 +1,73 @@
+// The storage consumer: turns one run's stream (records, step and cycle ends, events) into store:: rows
+// and hands them to the Writer in batches, each closed by the run's checkpoint taken at the same moment
+// between two samples, so that after any crash the stored data and the checkpoint agree.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+
+#include "protocols/runner/channel_runner.hpp"
+#include "schema/writer.hpp"
+
+namespace cyclerd::lab {
+
+// A protocol's steps numbered 1, 2, ... in document order (BDF's Step Index), with their kinds.
+class StepNumbers {
+ public:
+  explicit StepNumbers(const Protocol& protocol);
+  std::int64_t id(std::string_view pointer) const;
+  std::string kind(std::string_view pointer) const;
+
+ private:
+  void add(const std::vector<Step>& steps);
+  std::map<std::string, std::pair<std::int64_t, std::string>, std::less<>> steps_;
+};
+
+// What the consumer needs to know about its run.
+struct StoredRun {
+  std::int64_t run_id = 0;
+  double active_mass_g = 0;
+  double start_unix_s = 0;   // unix time of test time 0 (simulated time runs faster: unix = start + test time)
+};
+
+class StorageConsumer : public RunConsumer {
+ public:
+  // Called when the writer refused a batch (queue full, storage failing); the run must pause.
+  using Refused = std::function<void(const std::string& why)>;
+
+  StorageConsumer(store::Writer& writer, ChannelRunner& runner, const Protocol& protocol, StoredRun run,
+                  Refused refused);
+
+  void on_record(const RunRecord& r) override;
+  void on_step_end(const StepEnd& s) override;
+  void on_cycle_end(const CycleEnd& c) override;
+  void on_event(const RunEvent& e) override;
+
+  // Adds a state change (and its event) to the pending batch.
+  void add_state(RunState state, const std::string& who, const std::string& why);
+  // Submits what is pending with `checkpoint` (exact: taken between two samples). False when the
+  // writer refused it; the rows stay pending for the next attempt. On success, the batch's sequence.
+  bool submit(const RunCheckpoint& checkpoint, std::uint64_t* sequence = nullptr);
+  bool has_pending() const { return batch_.row_count() > 0; }
+
+ private:
+  void maybe_submit();
+  double unix_of(double channel_t_s) const;
+
+  store::Writer& writer_;
+  ChannelRunner& runner_;
+  StepNumbers steps_;
+  StoredRun run_;
+  Refused refused_;
+  store::RecordBatch batch_;
+  bool checkpoint_asked_ = false;
+  bool refused_reported_ = false;
+  std::int64_t step_first_index_ = -1;
+  std::int64_t last_index_ = -1;
+  std::chrono::steady_clock::time_point last_submit_ = std::chrono::steady_clock::now();
+};
+
+}  // namespace cyclerd::lab
