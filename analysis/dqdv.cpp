@@ -74,19 +74,22 @@ std::vector<double> DqdvAccumulator::dqdv_Ah_per_V(double sigma_V) const {
   }
   const double s_bins = sigma_V / width_;
   const auto reach = static_cast<std::ptrdiff_t>(std::ceil(4.0 * s_bins));
+  // The kernel depends only on the offset: evaluate it once per call, not once per bin pair (this runs at
+  // the end of every half cycle of a live run).
+  std::vector<double> kernel(static_cast<std::size_t>(2 * reach + 1));
+  for (std::ptrdiff_t d = -reach; d <= reach; ++d) {
+    const double x = static_cast<double>(d) / s_bins;
+    kernel[static_cast<std::size_t>(d + reach)] = std::exp(-0.5 * x * x);
+  }
   for (std::size_t k = 0; k < n; ++k) {
     if (charge_Ah_[k] == 0) continue;
     const auto lo = std::max<std::ptrdiff_t>(0, static_cast<std::ptrdiff_t>(k) - reach);
     const auto hi = std::min<std::ptrdiff_t>(static_cast<std::ptrdiff_t>(n) - 1, static_cast<std::ptrdiff_t>(k) + reach);
+    const auto centre = static_cast<std::ptrdiff_t>(k) - reach;  // kernel index = m - centre
     double norm = 0;
-    for (auto m = lo; m <= hi; ++m) {
-      const double d = static_cast<double>(m - static_cast<std::ptrdiff_t>(k)) / s_bins;
-      norm += std::exp(-0.5 * d * d);
-    }
-    for (auto m = lo; m <= hi; ++m) {
-      const double d = static_cast<double>(m - static_cast<std::ptrdiff_t>(k)) / s_bins;
-      out[static_cast<std::size_t>(m)] += charge_Ah_[k] * std::exp(-0.5 * d * d) / norm / width_;
-    }
+    for (auto m = lo; m <= hi; ++m) norm += kernel[static_cast<std::size_t>(m - centre)];
+    const double scale = charge_Ah_[k] / norm / width_;
+    for (auto m = lo; m <= hi; ++m) out[static_cast<std::size_t>(m)] += scale * kernel[static_cast<std::size_t>(m - centre)];
   }
   return out;
 }

@@ -44,7 +44,7 @@ void DqdvAnalyzer::close_half() {
   const auto d = accumulator_.dqdv_Ah_per_V(options_.smoothing_V);
   slot.voltage_V.assign(v.begin(), v.end());
   slot.dqdv_Ah_per_V.assign(d.begin(), d.end());
-  if (sink_) sink_("dqdv", to_json(slot, options_.active_mass_g));
+  if (sink_) sink_("dqdv", to_json(slot));  // per-gram values follow from the mass; the full form is in results()
   next_ = (next_ + 1) % ring_.size();
   if (filled_ < ring_.size()) ++filled_;
 }
