@@ -1,7 +1,9 @@
 // cyclerctl's subcommands; each registers itself on the CLI11 app and runs when chosen.
 #pragma once
 
+#include <cstdint>
 #include <functional>
+#include <string>
 
 #include <CLI/CLI.hpp>
 
@@ -22,6 +24,11 @@ void add_sim_commands(CLI::App& app, Action& action);
 void add_simulate_command(CLI::App& app, Action& action);
 // `export` and `backup`: samples out of a database file, and an online copy of one, offline.
 void add_storage_commands(CLI::App& app, Action& action);
+// status, submit, pause, resume, stop, cancel, skip, note, runs, show, cycles, events, cells, protocols:
+// JSON-RPC to a running cyclerd; also serves `export RUN` without --db (daemon_export_hook).
+void add_daemon_commands(CLI::App& app, Action& action);
+// `export` without --db asks the daemon: (run, format, output file or "" for stdout) -> exit code.
+std::function<int(std::int64_t, const std::string&, const std::string&)>& daemon_export_hook();
 // `analyze`: the live analyzers offline on a sample or impedance file.
 void add_analyze_command(CLI::App& app, Action& action);
 

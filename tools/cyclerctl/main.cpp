@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   add_sim_commands(app, action);
   add_simulate_command(app, action);
   add_storage_commands(app, action);
+  add_daemon_commands(app, action);
   add_analyze_command(app, action);
 
   try {

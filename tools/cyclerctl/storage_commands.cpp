@@ -18,14 +18,16 @@ void add_storage_commands(CLI::App& app, Action& action) {
     std::int64_t run = 0;
   };
   auto ex = std::make_shared<ExportArgs>();
-  auto* export_cmd = app.add_subcommand("export", "export a run's samples from a database file (csv, bdf, json)");
-  export_cmd->add_option("--db", ex->db, "the cyclerd database file")->required();
-  export_cmd->add_option("--run", ex->run, "the run id")->required();
+  auto* export_cmd = app.add_subcommand("export", "export a run's samples from a database file, or from the daemon without --db (csv, bdf, json)");
+  export_cmd->fallthrough();
+  export_cmd->add_option("--db", ex->db, "the cyclerd database file (without it: ask the daemon)");
+  export_cmd->add_option("run,--run", ex->run, "the run id")->required();
   export_cmd->add_option("--format", ex->format, "csv, bdf (Battery Data Format) or json")
       ->check(CLI::IsMember({"csv", "bdf", "json"}));
   export_cmd->add_option("-o,--output", ex->out, "write here instead of standard output");
   export_cmd->callback([ex, &action] {
     action = [ex] {
+      if (ex->db.empty()) return daemon_export_hook()(ex->run, ex->format, ex->out);
       store::Reader reader(ex->db);
       const auto format = store::parse_export_format(ex->format);
       if (ex->out.empty()) {
