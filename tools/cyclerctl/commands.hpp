@@ -31,5 +31,7 @@ void add_daemon_commands(CLI::App& app, Action& action);
 std::function<int(std::int64_t, const std::string&, const std::string&)>& daemon_export_hook();
 // `analyze`: the live analyzers offline on a sample or impedance file.
 void add_analyze_command(CLI::App& app, Action& action);
+// `plot`: a figure of a file's analysis as SVG.
+void add_plot_command(CLI::App& app, Action& action);
 
 }  // namespace cyclerd::ctl

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   add_storage_commands(app, action);
   add_daemon_commands(app, action);
   add_analyze_command(app, action);
+  add_plot_command(app, action);
 
   try {
     app.parse(argc, argv);
