@@ -63,12 +63,16 @@ ActiveRun* Lab::active(std::int64_t run_id, Channel** on) {
 }
 
 json Lab::status(const Channel& ch) const {
-  json out = {{"id", ch.config.id}, {"driver", ch.config.driver}, {"uri", ch.config.uri},
-              {"state", to_string(ch.state())}, {"run", nullptr}, {"step", nullptr}, {"cycle", nullptr},
+  json out = {{"channel", ch.config.id}, {"id", ch.config.id}, {"driver", ch.config.driver}, {"uri", ch.config.uri},
+              {"state", to_string(ch.state())}, {"run", nullptr}, {"run_id", nullptr},
+              {"speed", ch.config.speed}, {"on_restart", ch.config.on_restart == RestartPolicy::resume ? "resume" : "hold"}, {"step", nullptr}, {"cycle", nullptr},
               {"voltage_V", nullptr}, {"current_A", nullptr}, {"queued", ch.queue.size()}};
+  out["range"] = {{"v_min_V", ch.capabilities.v_min_V}, {"v_max_V", ch.capabilities.v_max_V},
+                  {"i_max_A", ch.capabilities.i_max_A}};
   if (ch.faulted) out["fault"] = ch.fault_reason;
   if (ch.run) {
     out["run"] = ch.run->run_id;
+    out["run_id"] = ch.run->run_id;
     out["cell"] = ch.run->cell;
     out["protocol"] = ch.run->protocol_name;
     out["step"] = ch.run->watch.step_index;
