@@ -81,7 +81,8 @@ svg::Figure voltage(const OfflineResult& r) {
 svg::Figure dqdv(const OfflineResult& r) {
   svg::Figure f("Incremental capacity", {"Voltage (V)"}, {"dQ/dV (mAh/V)"});
   for (const auto& c : r.final_results["dqdv"]) {
-    svg::Series s{"cycle " + std::to_string(c["cycle_index"].get<int>()) + " " + c["half"].get<std::string>()};
+    svg::Series s;
+    s.name = "cycle " + std::to_string(c["cycle_index"].get<int>()) + " " + c["half"].get<std::string>();
     for (std::size_t k = 0; k < c["voltage_V"].size(); ++k) {
       s.x.push_back(c["voltage_V"][k].get<double>());
       // Discharge drawn below the axis, as papers do.
@@ -112,7 +113,13 @@ svg::Figure cv(const OfflineResult& r) {
 
 svg::Figure gitt(const OfflineResult& r) {
   svg::Figure f("GITT diffusion coefficient", {"Voltage (V)"}, {"D (cm2/s)", true});
-  svg::Series dis{"discharge", {}, {}, true}, ch{"charge", {}, {}, true}, bad{"tau > 0.1 L^2/D", {}, {}, true};
+  auto markers = [](std::string name) {
+    svg::Series s;
+    s.name = std::move(name);
+    s.markers = true;
+    return s;
+  };
+  svg::Series dis = markers("discharge"), ch = markers("charge"), bad = markers("tau > 0.1 L^2/D");
   bad.colour = "#aaaaaa";
   for (const auto& p : r.final_results["gitt"]) {
     auto& s = p["valid"] == false ? bad : p["direction"] == "charge" ? ch : dis;
@@ -152,7 +159,7 @@ svg::Figure drt(const OfflineOptions& o) {
   d.penalty = o.penalty == 2 ? analysis::DrtPenalty::second_derivative : analysis::DrtPenalty::first_derivative;
   const auto r = analysis::compute_drt(analysis::read_impedance_csv(o.file), d);
   svg::Figure f("Distribution of relaxation times", {"tau (s)", true}, {"gamma (ohm)"});
-  f.add({"gamma, lambda " + std::to_string(r.lambda).substr(0, 7), r.tau_s, r.gamma_ohm});
+  f.add(svg::Series("gamma, lambda " + std::to_string(r.lambda).substr(0, 7), r.tau_s, r.gamma_ohm));
   svg::Series peaks{"peaks", {}, {}, true};
   for (const auto& p : r.peaks) {
     std::size_t best = 0;

@@ -8,6 +8,11 @@
 namespace cyclerd::ctl::svg {
 
 struct Series {
+  Series() = default;
+  explicit Series(std::string name_, std::vector<double> x_ = {}, std::vector<double> y_ = {},
+                  bool markers_ = false, bool right_axis_ = false)
+      : name(std::move(name_)), x(std::move(x_)), y(std::move(y_)), markers(markers_), right_axis(right_axis_) {}
+
   std::string name;               // legend entry; empty: not in the legend
   std::vector<double> x, y;       // NaN breaks the line
   bool markers = false;           // circles instead of a line
