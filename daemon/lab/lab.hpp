@@ -66,6 +66,8 @@ class Lab final : public ChannelDirectory {
   void pause(std::int64_t run_id, const std::string& who);
   void resume(std::int64_t run_id, const std::string& who);
   void stop(std::int64_t run_id, const std::string& who);
+  // Ends the present step of an executing run now; the run goes on with the next step.
+  void skip_step(std::int64_t run_id, const std::string& who);
   void cancel(std::int64_t run_id, const std::string& who);
   void note(std::int64_t run_id, const std::string& text, const std::string& who);
   // A run's state as clients see it (a final state once it is stored), progress and times.

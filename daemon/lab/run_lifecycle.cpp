@@ -212,6 +212,16 @@ void Lab::stop(std::int64_t run_id, const std::string& who) {
   run->pause_who = who;
 }
 
+void Lab::skip_step(std::int64_t run_id, const std::string& who) {
+  ActiveRun* run = active(run_id);
+  if (!run) throw rpc::RpcError::invalid_state("run " + std::to_string(run_id) + " is not executing");
+  try {
+    run->runner->request_skip(who);  // the engine records the skip as an event with who did it
+  } catch (const Error& e) {
+    throw rpc::RpcError::invalid_state(e.message());
+  }
+}
+
 void Lab::cancel(std::int64_t run_id, const std::string& who) {
   const auto info = run_info(run_id);
   const RunState now = live_.count(run_id) ? live_[run_id].state : run_state_from(info.state);

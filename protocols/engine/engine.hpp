@@ -71,6 +71,8 @@ class Engine {
   Decision resume();
   // A person stops the run, or the instrument failed: output safe, with the reason as an event.
   Decision stop(std::string who);
+  // A person ends the present step now (runs.skip_step); the run goes on with the next step.
+  Decision skip_step(std::string who);
   Decision fail(std::string reason);
 
   const EngineState& state() const { return state_; }

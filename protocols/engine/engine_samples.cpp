@@ -213,6 +213,18 @@ Decision Engine::stop(std::string who) {
   return d;
 }
 
+Decision Engine::skip_step(std::string who) {
+  if (state_.run_state != RunState::running) {
+    throw Error(ErrorCode::invalid_state, "only a running run can skip a step; this one is " +
+                                              std::string(to_string(state_.run_state)));
+  }
+  Decision d = positioned();
+  state_.step.awaiting_impedance = false;
+  d.events.push_back({"step_skipped", state_.last_t_s, "step " + current_step().pointer + " skipped by " + who});
+  end_step(d, state_.last_t_s, "skipped by " + who);
+  return d;
+}
+
 Decision Engine::fail(std::string reason) {
   Decision d = positioned();
   finish_run(d, state_.last_t_s, RunState::failed, "run_failed", std::move(reason));

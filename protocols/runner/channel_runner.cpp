@@ -107,7 +107,9 @@ void ChannelRunner::next_sample() {
   }
   if (pending_ != Control::none) {
     const Control c = std::exchange(pending_, Control::none);
-    return handle(c == Control::pause ? engine_.pause() : engine_.stop(std::move(pending_who_)));
+    if (c == Control::pause) return handle(engine_.pause());
+    if (c == Control::skip) return handle(engine_.skip_step(std::move(pending_who_)));
+    return handle(engine_.stop(std::move(pending_who_)));
   }
   if (interrupt_at_ && samples_ >= *interrupt_at_) {
     for (auto* c : consumers_) c->on_run_end(RunState::interrupted);
@@ -145,6 +147,15 @@ void ChannelRunner::request_stop(std::string who) {
     return handle(engine_.stop(std::move(who)));
   }
   pending_ = Control::stop;
+  pending_who_ = std::move(who);
+}
+
+void ChannelRunner::request_skip(std::string who) {
+  if (engine_.state().run_state != RunState::running || paused_) {
+    throw Error(ErrorCode::invalid_state, "only a running run can skip a step");
+  }
+  if (pending_ != Control::none) return;  // a pause or stop already waits; it wins
+  pending_ = Control::skip;
   pending_who_ = std::move(who);
 }
 

@@ -74,6 +74,8 @@ class ChannelRunner {
   // the run (as paused or running) through `done`. Throws Error(invalid_state) where the table forbids it.
   void request_pause();
   void request_stop(std::string who);
+  // Ends the present step between two samples (a running run only; throws invalid_state otherwise).
+  void request_skip(std::string who);
   void resume();
   // Called, on the driver's executor, once a pause has made the output safe.
   void on_paused(std::function<void()> handler) { on_paused_ = std::move(handler); }
@@ -100,7 +102,7 @@ class ChannelRunner {
   std::int64_t next_record_index_ = 0;
   std::int64_t samples_ = 0;
   std::optional<std::int64_t> interrupt_at_;
-  enum class Control { none, pause, stop };
+  enum class Control { none, pause, stop, skip };
   Control pending_ = Control::none;
   std::string pending_who_;
   bool paused_ = false;

@@ -2,6 +2,8 @@
 // something, and nothing changes.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "tests/daemon/daemon_process.hpp"
 
 namespace cyclerd::test {
@@ -86,6 +88,32 @@ TEST(Roles, ViewerAndAnonymousClientsCannotChangeAnything) {
   // And the operator still can: the gate is the role, not the method.
   const json note = op.call(request("runs.note", {{"run_id", run_id}, {"text", "checked by Ana"}}, 54).dump());
   EXPECT_TRUE(note.contains("result")) << note;
+}
+
+TEST(Roles, OperatorSkipsAStepAndTheEventSaysWho) {
+  const auto dir = make_temp_dir();
+  Daemon daemon(secured_realtime_config(dir));
+  Client op(daemon.port());
+  ASSERT_TRUE(op.call(request("auth.login", {{"token", kOperatorToken}}, 1).dump()).contains("result"));
+  ASSERT_TRUE(op.call(request("cells.create", {{"name", "ZS-07"}, {"active_mass_mg", 1.0}}, 2).dump()).contains("result"));
+  const json submitted = op.call(
+      request("runs.submit", {{"channel", "sim-1"}, {"cell", "ZS-07"}, {"protocol", "long-cycling"}}, 3).dump());
+  ASSERT_TRUE(submitted.contains("result")) << submitted;
+  const std::int64_t run_id = submitted["result"]["run_id"].get<std::int64_t>();
+  // The run must be executing before a step can be skipped.
+  for (int i = 0; i < 50; ++i) {
+    if (op.call(request("runs.get", {{"run_id", run_id}}, 4).dump())["result"]["state"] == "running") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  const json skipped = op.call(request("runs.skip_step", {{"run_id", run_id}}, 5).dump());
+  ASSERT_TRUE(skipped.contains("result")) << skipped;
+  std::string events;
+  for (int i = 0; i < 60 && events.find("skipped by Ana Costa") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    events = op.call(request("runs.events", {{"run_id", run_id}}, 6).dump()).dump();
+  }
+  EXPECT_NE(events.find("skipped by Ana Costa"), std::string::npos) << events;
+  EXPECT_EQ(op.call(request("runs.get", {{"run_id", run_id}}, 7).dump())["result"]["state"], "running");
 }
 
 }  // namespace

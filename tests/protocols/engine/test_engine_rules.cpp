@@ -61,6 +61,24 @@ TEST(RunStates, PauseResumeAndStopFollowTheTable) {
   EXPECT_EQ(engine.state().run_state, RunState::stopped);
 }
 
+TEST(RunStates, SkipStepEndsThePresentStepWithWhoAndGoesOn) {
+  Engine engine(protocol_from(kCycling), {});
+  EXPECT_THROW(engine.skip_step("tester"), Error) << "a queued run has no step to skip";
+  engine.start(0);
+  engine.on_sample(sample_at(1, 1.6, -1e-3));
+  const Decision d = engine.skip_step("Ana");
+  ASSERT_EQ(d.step_ends.size(), 1u);
+  EXPECT_EQ(d.step_ends[0].step_id, "/steps/0/steps/0");
+  EXPECT_EQ(d.step_ends[0].reason, "skipped by Ana");
+  ASSERT_FALSE(d.events.empty());
+  EXPECT_EQ(d.events[0].kind, "step_skipped");
+  ASSERT_TRUE(d.setpoint) << "the rest that follows the discharge starts at once";
+  EXPECT_EQ(d.setpoint->mode, Mode::rest);
+  EXPECT_EQ(engine.state().run_state, RunState::running);
+  engine.pause();
+  EXPECT_THROW(engine.skip_step("Ana"), Error) << "a paused run skips nothing";
+}
+
 TEST(LimitLanding, CurrentStepVoltageEndsBecomeStopLimitsOnlyWhenTheDriverLands) {
   Engine landing(protocol_from(kCycling), EngineOptions{true, std::nullopt, 1.0});
   const Decision d = landing.start(0);
