@@ -14,7 +14,7 @@ namespace {
 CycleEnd finish(CycleProgress& c, std::vector<CycleCharges>& finished, double t_s) {
   CycleEnd end{c.index, c.order < 0, c.first_half_current_A, c.charge_Ah, c.discharge_Ah, c.charge_Wh,
                c.discharge_Wh, c.start_t_s, t_s};
-  finished.push_back({c.charge_Ah, c.discharge_Ah});
+  finished.push_back(CycleCharges{c.charge_Ah, c.discharge_Ah, end.cycle_index});
   const int order = c.order;
   c = CycleProgress{};
   c.order = order;

@@ -1,5 +1,6 @@
 #include "protocols/engine/engine.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <utility>
 #include <variant>
@@ -26,7 +27,29 @@ const std::vector<Step>& list_at(const Protocol& p, const std::vector<LoopFrame>
 
 }  // namespace
 
-Engine::Engine(Protocol protocol, EngineOptions options) : protocol_(std::move(protocol)), options_(options) {}
+namespace {
+void collect_referenced_cycles(const std::vector<Step>& steps, std::vector<int>& out) {
+  for (const auto& step : steps) {
+    const auto* loop = std::get_if<Loop>(&step.body);
+    if (!loop) continue;
+    for (const auto& c : loop->until) {
+      if (c.reference == Reference::of_cycle) out.push_back(c.reference_cycle);
+    }
+    collect_referenced_cycles(loop->steps, out);
+  }
+}
+}  // namespace
+
+Engine::Engine(Protocol protocol, EngineOptions options) : protocol_(std::move(protocol)), options_(options) {
+  collect_referenced_cycles(protocol_.steps, referenced_cycles_);
+}
+
+void Engine::forget_unreferenced_cycles() {
+  auto& finished = state_.finished_cycles;
+  std::erase_if(finished, [this](const CycleCharges& c) {
+    return std::find(referenced_cycles_.begin(), referenced_cycles_.end(), c.cycle_index) == referenced_cycles_.end();
+  });
+}
 
 void Engine::locate_current() {
   const auto level = state_.frames.size() - 1;
@@ -116,10 +139,11 @@ bool Engine::pass_ends_loop(const Loop& loop, const LoopFrame& f) const {
     std::optional<double> threshold = c.value;
     if (c.reference == Reference::of_cycle) {
       threshold.reset();
-      const auto ref = static_cast<std::size_t>(c.reference_cycle);
-      if (ref >= 1 && ref <= state_.finished_cycles.size()) {
-        const auto& r = state_.finished_cycles[ref - 1];
-        if (auto base = metric(c.metric, r.charge_Ah, r.discharge_Ah)) threshold = c.value * *base;
+      const auto& finished = state_.finished_cycles;
+      const auto r = std::find_if(finished.begin(), finished.end(),
+                                  [&](const CycleCharges& done) { return done.cycle_index == c.reference_cycle; });
+      if (r != finished.end()) {
+        if (auto base = metric(c.metric, r->charge_Ah, r->discharge_Ah)) threshold = c.value * *base;
       }
     }
     if (!value || !threshold) continue;

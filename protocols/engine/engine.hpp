@@ -96,7 +96,12 @@ class Engine {
   void check_progress(Decision& d, const Sample& s);
   Decision positioned() const;
 
+  // Drops finished cycles that no loop condition refers to, so the state (and every checkpoint) stays the
+  // same size however many cycles a run has.
+  void forget_unreferenced_cycles();
+
   Protocol protocol_;
+  std::vector<int> referenced_cycles_;  // cycles named by "... of cycle N" loop conditions
   EngineOptions options_;
   EngineState state_;
   const Step* current_ = nullptr;  // derived from state_.frames, never saved

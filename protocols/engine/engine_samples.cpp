@@ -75,6 +75,7 @@ Decision Engine::on_sample(const Sample& s) {
   const int dir = direction(0.5 * (state_.last_t_s + s.t_s));
   if (auto ended = observe_direction(state_.cycle, state_.finished_cycles, dir, setpoint_current_A(), state_.last_t_s)) {
     d.cycle_ends.push_back(*ended);
+    forget_unreferenced_cycles();
   }
   d.cycle_index = state_.cycle.index;
   const double dq = s.current_A * dt / 3600.0;
@@ -170,7 +171,10 @@ void Engine::end_step(Decision& d, double t_s, std::string reason) {
 
 void Engine::finish_run(Decision& d, double t_s, RunState how, std::string kind, std::string message) {
   state_.run_state = transition(state_.run_state, how);
-  if (auto ended = close_cycle(state_.cycle, state_.finished_cycles, t_s)) d.cycle_ends.push_back(*ended);
+  if (auto ended = close_cycle(state_.cycle, state_.finished_cycles, t_s)) {
+    d.cycle_ends.push_back(*ended);
+    forget_unreferenced_cycles();
+  }
   d.setpoint.reset();
   d.measure_impedance.reset();
   d.make_safe = true;

@@ -11,7 +11,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(StepProgress, step_index, start_t_s, charge_A
                                    slope_anchor_t_s, slope_anchor_V, slope_valid, slope_V_s)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(CycleProgress, order, index, half, start_t_s, first_half_current_A, charge_Ah,
                                    discharge_Ah, charge_Wh, discharge_Wh)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(CycleCharges, charge_Ah, discharge_Ah)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(CycleCharges, charge_Ah, discharge_Ah, cycle_index)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(LastRecord, valid, t_s, voltage_V, current_A, throughput_Ah)
 
 void to_json(nlohmann::json& j, const EngineState& s) {

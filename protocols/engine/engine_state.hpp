@@ -59,6 +59,7 @@ struct CycleProgress {
 // A finished cycle's charges, kept for loop conditions such as "below 80 % of cycle 3".
 struct CycleCharges {
   double charge_Ah = 0, discharge_Ah = 0;
+  int cycle_index = 0;  // which cycle these are (only cycles that loop conditions refer to are kept)
 
   bool operator==(const CycleCharges&) const = default;
 };

@@ -22,6 +22,26 @@ void append(std::vector<Decision>& to, std::vector<Decision> more) {
   for (auto& d : more) to.push_back(std::move(d));
 }
 
+TEST(CycleCounting, LoopEndsOnCapacityBelowAFractionOfCycleOneAndKeepsOnlyThatCycle) {
+  Engine engine(protocol_from(R"({"name": "t", "record": {"every": "1 s"}, "steps": [
+    {"kind": "loop", "count": 10, "until": "discharge capacity below 80 % of cycle 1",
+     "steps": ["Discharge at 1 mA until 1.0 V", "Charge at 1 mA until 2.0 V"]}]})"),
+                {});
+  engine.start(0);
+  double t = 0;
+  // Passes discharging 1.0, 0.9, 0.85 and 0.7 mAh: only the fourth is below 80 % of cycle 1's 1.0 mAh.
+  for (int seconds : {3600, 3240, 3060, 2520}) {
+    ASSERT_EQ(engine.state().run_state, RunState::running);
+    feed_half(engine, t, seconds, 1.5, 1.0, -1e-3);
+    feed_half(engine, t, seconds, 1.5, 2.0, 1e-3);
+  }
+  EXPECT_EQ(engine.state().run_state, RunState::completed);
+  // Cycles 2 and 3 were not needed by any condition: the state keeps cycle 1 alone, so it does not grow.
+  ASSERT_EQ(engine.state().finished_cycles.size(), 1u);
+  EXPECT_EQ(engine.state().finished_cycles[0].cycle_index, 1);
+  EXPECT_NEAR(engine.state().finished_cycles[0].discharge_Ah, 1.0e-3, 1e-12);
+}
+
 TEST(CycleCounting, DischargeFirstCycleIsDischargeThenChargeAndCeIsChargeOverDischarge) {
   Engine engine(protocol_from(kDischargeFirst), {});
   const Decision first = engine.start(0);
