@@ -10,42 +10,16 @@
 #include <sstream>
 #include <string>
 
+#include "analysis/text_fields.hpp"
 #include "core/error.hpp"
 
 namespace cyclerd::analysis {
 namespace {
 
-[[noreturn]] void fail(std::string_view source, std::size_t line, const std::string& why) {
-  throw Error(ErrorCode::invalid_input, why,
-              std::string(source) + (line > 0 ? ":" + std::to_string(line) : std::string{}));
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '"' || s.front() == '\r')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '"' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
-
-std::vector<std::string_view> split(std::string_view line, char sep) {
-  std::vector<std::string_view> out;
-  std::size_t start = 0;
-  while (true) {
-    const auto pos = line.find(sep, start);
-    out.push_back(trim(line.substr(start, pos == std::string_view::npos ? std::string_view::npos : pos - start)));
-    if (pos == std::string_view::npos) break;
-    start = pos + 1;
-  }
-  return out;
-}
-
-std::optional<double> to_number(std::string_view s) {
-  if (s.empty()) return std::nullopt;
-  if (s.front() == '+') s.remove_prefix(1);
-  double v = 0;
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc{} || end != s.data() + s.size()) return std::nullopt;
-  return v;
-}
+using text::fail;
+using text::split;
+using text::to_number;
+using text::trim;
 
 // Header names, lower-cased with spaces removed, and what they hold. Sign -1: the column is -Im Z.
 enum class Column { frequency, real, imaginary };

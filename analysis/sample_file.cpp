@@ -10,40 +10,16 @@
 #include <nlohmann/json.hpp>
 
 #include "analysis/biologic_import.hpp"
+#include "analysis/text_fields.hpp"
 #include "core/error.hpp"
 
 namespace cyclerd::analysis {
 namespace {
 
-[[noreturn]] void fail(std::string_view source, std::size_t line, const std::string& why) {
-  throw Error(ErrorCode::invalid_input, why,
-              std::string(source) + (line > 0 ? ":" + std::to_string(line) : std::string{}));
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::string_view(" \t\"\r").find(s.front()) != std::string_view::npos) s.remove_prefix(1);
-  while (!s.empty() && std::string_view(" \t\"\r").find(s.back()) != std::string_view::npos) s.remove_suffix(1);
-  return s;
-}
-
-std::vector<std::string_view> split(std::string_view line, char sep) {
-  std::vector<std::string_view> out;
-  for (std::size_t start = 0;;) {
-    const auto pos = line.find(sep, start);
-    out.push_back(trim(line.substr(start, pos == std::string_view::npos ? std::string_view::npos : pos - start)));
-    if (pos == std::string_view::npos) return out;
-    start = pos + 1;
-  }
-}
-
-std::optional<double> to_number(std::string_view s) {
-  if (s.empty()) return std::nullopt;
-  if (s.front() == '+') s.remove_prefix(1);
-  double v = 0;
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc{} || end != s.data() + s.size()) return std::nullopt;
-  return v;
-}
+using text::fail;
+using text::split;
+using text::to_number;
+using text::trim;
 
 // Our names first, then BDF's; the first one present wins.
 const std::map<std::string, std::vector<std::string>>& default_names() {
