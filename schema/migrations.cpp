@@ -31,19 +31,21 @@ void exec_or_throw(sqlite3* db, const std::string& sql, const std::string& path,
 }
 }  // namespace
 
-void migrate(sqlite3* db, const std::string& path) {
+void migrate(sqlite3* db, const std::string& path) { migrate(db, path, migrations()); }
+
+void migrate(sqlite3* db, const std::string& path, const std::vector<Migration>& list) {
   // IMMEDIATE: take the write lock before reading the version, so two processes cannot both migrate.
   exec_or_throw(db, "BEGIN IMMEDIATE", path, "starting the schema upgrade");
   try {
     const int from = schema_version(db, path);
-    const int to = current_schema_version();
+    const int to = list.empty() ? 0 : list.back().version;
     if (from > to) {
       throw Error(ErrorCode::storage_error,
                   "schema version " + std::to_string(from) + " is newer than this cyclerd knows (" +
                       std::to_string(to) + "); use a newer cyclerd",
                   path);
     }
-    for (const auto& m : migrations()) {
+    for (const auto& m : list) {
       if (m.version <= from) continue;
       exec_or_throw(db, m.sql, path, std::string("applying migration ") + m.name);
       exec_or_throw(db, "PRAGMA user_version=" + std::to_string(m.version), path, "recording the schema version");

@@ -24,6 +24,9 @@ int current_schema_version();
 // Brings the database to current_schema_version() in one transaction, or throws storage_error naming `path`
 // (a newer version than this code, or a failed migration, which leaves the database unchanged).
 void migrate(sqlite3* db, const std::string& path);
+// The same with an explicit list of migrations in version order (tests use it to show a failing one rolls
+// every step back).
+void migrate(sqlite3* db, const std::string& path, const std::vector<Migration>& list);
 
 // The database's schema version (PRAGMA user_version).
 int schema_version(sqlite3* db, const std::string& path);

@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+
 namespace cyclerd::store {
 
 ReadTransaction::ReadTransaction(Connection& db) : db_(db) { db_.exec("BEGIN"); }
@@ -120,6 +122,26 @@ std::vector<StepSummaryRow> Reader::steps(std::int64_t run_id) {
     s.energy_Wh = q.column_double(10);
     s.end_reason = q.column_text(11);
     out.push_back(s);
+  }
+  return out;
+}
+
+std::vector<AnalysisRow> Reader::analyses(std::int64_t run_id, const std::vector<std::string>& kinds) {
+  ReadTransaction txn(db_);
+  // The id keeps first-store order: an upsert replaces a result in place.
+  auto q = db_.prepare(
+      "SELECT run_id, kind, key, unix_time_s, result_json FROM analysis_results WHERE run_id = ? ORDER BY id");
+  q.bind(1, run_id);
+  std::vector<AnalysisRow> out;
+  while (q.step()) {
+    AnalysisRow a;
+    a.run_id = q.column_int(0);
+    a.kind = q.column_text(1);
+    if (!kinds.empty() && std::find(kinds.begin(), kinds.end(), a.kind) == kinds.end()) continue;
+    a.key = q.column_text(2);
+    a.unix_time_s = q.column_double(3);
+    a.result_json = q.column_text(4);
+    out.push_back(std::move(a));
   }
   return out;
 }

@@ -35,6 +35,9 @@ class Reader {
   std::optional<RunInfo> run(std::int64_t run_id);
   std::vector<CycleSummaryRow> cycles(std::int64_t run_id);
   std::vector<StepSummaryRow> steps(std::int64_t run_id);
+  // A run's stored analysis results of the given kinds (the analyzers' table names), in the order each
+  // was first stored; every kind when `kinds` is empty.
+  std::vector<AnalysisRow> analyses(std::int64_t run_id, const std::vector<std::string>& kinds = {});
   // A run's events in order, or all events when run_id is empty.
   std::vector<EventRow> events(std::optional<std::int64_t> run_id);
 

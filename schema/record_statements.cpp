@@ -20,8 +20,10 @@ RecordStatements::RecordStatements(Connection& db)
                         "VALUES (?,?,?,?,?,?)")),
       spectrum_(db.prepare("INSERT INTO eis_spectra (run_id, step_index, cycle_index, unix_time_s, points_json) "
                            "VALUES (?,?,?,?,?)")),
-      analysis_(db.prepare("INSERT INTO analysis_results (run_id, kind, unix_time_s, result_json) "
-                           "VALUES (?,?,?,?)")),
+      // The latest result per key replaces the earlier one in place (its id, hence its order, is kept).
+      analysis_(db.prepare("INSERT INTO analysis_results (run_id, kind, key, unix_time_s, result_json) "
+                           "VALUES (?,?,?,?,?) ON CONFLICT (run_id, kind, key) DO UPDATE SET "
+                           "unix_time_s=excluded.unix_time_s, result_json=excluded.result_json")),
       checkpoint_(db.prepare("UPDATE runs SET checkpoint_engine_state=?, checkpoint_driver_snapshot=?, "
                              "checkpoint_sample_count=?, checkpoint_unix_s=? WHERE id=?")),
       state_(db.prepare("UPDATE runs SET state=?, "
@@ -70,7 +72,7 @@ void RecordStatements::insert(const SpectrumRow& s) {
 }
 
 void RecordStatements::insert(const AnalysisRow& a) {
-  analysis_.bind(1, a.run_id).bind(2, a.kind).bind(3, a.unix_time_s).bind(4, a.result_json);
+  analysis_.bind(1, a.run_id).bind(2, a.kind).bind(3, a.key).bind(4, a.unix_time_s).bind(5, a.result_json);
   analysis_.run();
 }
 

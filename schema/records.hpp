@@ -93,10 +93,13 @@ struct SpectrumRow {
   std::string points_json;
 };
 
-// One analyzer result (DRT, fitted circuit, b-values...) as JSON.
+// One analyzer result (a cycle's statistics, a rate-table row, a dQ/dV curve, a GITT pulse, a fitted
+// spectrum...) as JSON. The writer keeps the latest per (run_id, kind, key): storing the same key again
+// replaces the row, so a live analyzer can re-publish a result as it improves.
 struct AnalysisRow {
   std::int64_t run_id = 0;
-  std::string kind;
+  std::string kind;                          // the analyzer's table: "cycles", "rate_table", "gitt", ...
+  std::string key;                           // the result within its kind ("12", "3/charge"); '' if one per run
   double unix_time_s = 0;
   std::string result_json;
 };
