@@ -1,0 +1,102 @@
+// The `scpi-smu` driver: one channel of a SCPI source-measure unit (Keithley 2400, 2450, Keysight B2901A).
+//
+// URI: the transport's (serial:///dev/ttyUSB0?baud=57600 or tcp://host:5025, see drivers/transport),
+// plus these keys in the query or the options: model (required: a row of smu_models.hpp), v_min, v_max,
+// i_max (the channel's safety limits in V and A: the instrument's compliance is set from them before every
+// output-on; default the model's range), speed (instrument seconds per wall second, for an emulator;
+// default 1), retries (attempts per reading before giving up, default 3), error_poll (read the error
+// queue every N readings, default 10), sweep_step_mV (largest staircase step of a sweep, default 1).
+//
+// Modes: current (voltage compliance), voltage (current compliance), sweep (a voltage staircase at the
+// scan rate), rest (a zero-current source: the SMU's voltmeter, which reads the open-circuit voltage and
+// draws only the source's offset current). safe() switches the output off in the model's high-impedance
+// off state (output relay open), set at open. Used from one thread or strand, like every driver.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "drivers/completions.hpp"
+#include "drivers/driver.hpp"
+#include "drivers/scpi-smu/reading.hpp"
+#include "drivers/scpi-smu/smu_models.hpp"
+#include "drivers/transport/transport.hpp"
+
+namespace cyclerd {
+
+// The registry's factory for "scpi-smu".
+std::unique_ptr<Driver> make_scpi_smu_driver(boost::asio::any_io_executor executor, const DriverConfig& config);
+
+class ScpiSmuDriver final : public Driver {
+ public:
+  // Throws Error(invalid_input) naming a bad or unknown key or model.
+  ScpiSmuDriver(boost::asio::any_io_executor executor, const DriverConfig& config);
+
+  std::string_view kind() const override { return "scpi-smu"; }
+  std::size_t channel_count() const override { return 1; }
+  Capabilities capabilities(std::size_t channel) const override;
+
+  // Connects, checks *IDN? against the model, clears the error queue, sets the high-impedance off state
+  // and the reading format, and switches the output off.
+  void async_open(DoneHandler done) override;
+  void async_apply(std::size_t channel, const Setpoint& setpoint, DoneHandler done) override;
+  void async_next_sample(std::size_t channel, SampleHandler handler) override;
+  // Refused: SMUs of this table do not measure impedance.
+  void async_measure_impedance(std::size_t channel, const EisParams& params, SpectrumHandler handler) override;
+  void async_safe(std::size_t channel, DoneHandler done) override;
+
+  const SmuModel& model() const { return *model_; }
+  // The transport's counters (timeouts, reconnects...), for diagnostics and tests.
+  Transport::Stats link_stats() const { return link_->stats(); }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  struct Command {
+    std::string text;
+    bool query = false;
+  };
+  using RepliesHandler = std::function<void(std::optional<Error>, std::vector<std::string>)>;
+
+  // Sends the commands in order (queries collect one line each), then drains the error queue; an
+  // instrument error fails the whole with the command list named.
+  void run(std::vector<Command> commands, RepliesHandler done);
+  void drain_errors(std::string after, std::vector<std::string> replies, RepliesHandler done, int left);
+  std::vector<Command> apply_commands(const Setpoint& sp) const;
+  void read_with_retries(int attempt, std::optional<Error> last, SampleHandler handler);
+  void finish_reading(const SmuReading& reading, SampleHandler handler);
+  void staircase(int remaining, int total, Clock::time_point end, std::function<void()> then);
+  double channel_time_now() const;
+  double sweep_potential(double t_s) const;
+  std::optional<Error> check(std::size_t channel) const;
+
+  const SmuModel* model_ = nullptr;
+  std::string id_;
+  double v_min_V_ = 0, v_max_V_ = 0, i_max_A_ = 0;
+  double speed_ = 1;
+  int retries_ = 3;
+  int error_poll_ = 10;
+  double sweep_step_V_ = 1e-3;
+  std::shared_ptr<spdlog::logger> logger_;
+  std::unique_ptr<Transport> link_;
+  Completions completions_;
+
+  bool open_ = false;
+  bool output_on_ = false;
+  Setpoint setpoint_;
+  double setpoint_start_t_s_ = 0;
+  bool fresh_setpoint_ = false;
+  int readings_ = 0;
+  // The channel's clock: instrument timestamps when the model has them, else the host clock times speed.
+  Clock::time_point opened_wall_{};
+  Clock::time_point next_due_{};
+  std::optional<double> stamp_origin_s_;  // the instrument time that maps to t_base_s_
+  double t_base_s_ = 0;
+  double last_t_s_ = 0;
+  double last_stamp_s_ = -1;
+};
+
+}  // namespace cyclerd
