@@ -1,0 +1,191 @@
+#include "tools/emulators/scpi-smu/smu_instrument.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+
+namespace cyclerd::emulator {
+
+namespace {
+
+std::string upper(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::string trim(const std::string& s) {
+  std::size_t a = s.find_first_not_of(" \t\r");
+  if (a == std::string::npos) return {};
+  std::size_t b = s.find_last_not_of(" \t\r");
+  return s.substr(a, b - a + 1);
+}
+
+// The header of a numeric command pattern (":SENS:VOLT:PROT {}" -> ":SENS:VOLT:PROT").
+std::string header(std::string_view pattern) { return trim(std::string(pattern.substr(0, pattern.find("{}")))); }
+
+// `text` is `pattern` with a number for "{}": returns the number.
+bool numeric(const std::string& text, std::string_view pattern, double& value) {
+  std::string head = upper(header(pattern));
+  if (text.rfind(head + " ", 0) != 0) return false;
+  std::string arg = trim(text.substr(head.size()));
+  char* end = nullptr;
+  value = std::strtod(arg.c_str(), &end);
+  return !arg.empty() && end == arg.c_str() + arg.size() && std::isfinite(value);
+}
+
+std::string number(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%+.6E", x);
+  return buf;
+}
+
+}  // namespace
+
+SmuInstrument::SmuInstrument(const SmuModel& model, const sim::CellParams& cell, double active_mass_g,
+                             std::uint64_t seed)
+    : model_(model), cell_(std::make_unique<sim::CellModel>(cell, active_mass_g, seed)) {}
+
+void SmuInstrument::push_error(int code, const std::string& message) {
+  if (errors_.size() < 10) errors_.emplace_back(code, message);
+  else errors_.back() = {-350, "Queue overflow"};
+}
+
+Setpoint SmuInstrument::drive() const {
+  Setpoint sp;
+  if (!output_on_) {
+    // NORMal off: the V-source at 0 V with its compliance at 0.5 % of the current range sinks current out
+    // of a connected cell. HIMP: the relay is open and nothing flows.
+    if (!himp_) {
+      sp.mode = Mode::current;
+      sp.value = -0.005 * model_.i_range_A;
+    }
+    return sp;
+  }
+  if (source_current_) {
+    sp.mode = Mode::current;
+    sp.value = current_A_;
+    if (std::abs(cell_->voltage_V()) >= v_compliance_V_ && current_A_ * cell_->voltage_V() > 0) {
+      sp.mode = Mode::voltage;  // in compliance: the SMU holds the limit
+      sp.value = std::copysign(v_compliance_V_, cell_->voltage_V());
+    }
+  } else {
+    sp.mode = Mode::voltage;
+    sp.value = voltage_V_;
+  }
+  return sp;
+}
+
+void SmuInstrument::advance_to(double now_s) {
+  double dt = now_s - t_s_;
+  if (dt <= 0) return;
+  Setpoint sp = drive();
+  sp.sample_period_s = dt;
+  cell_->apply(sp);
+  cell_->advance(dt);
+  if (!output_on_) protection_.off_charge_Ah += std::abs(cell_->current_A()) * dt / 3600.0;
+  t_s_ = now_s;
+}
+
+void SmuInstrument::output(bool on) {
+  if (on && !output_on_) {
+    ++protection_.output_ons;
+    bool ok = source_current_ ? v_compliance_set_ : i_compliance_set_;
+    if (!ok) {
+      ++protection_.violations;
+      std::cerr << "PROTECTION: output on without a compliance for the "
+                << (source_current_ ? "current" : "voltage") << " source\n";
+    }
+  }
+  if (!on) v_compliance_set_ = i_compliance_set_ = false;
+  output_on_ = on;
+}
+
+std::string SmuInstrument::reading() {
+  const ReadingLayout& layout = source_current_ ? model_.current_source_layout : model_.voltage_source_layout;
+  std::vector<std::string> fields(static_cast<std::size_t>(layout.fields), number(0));
+  double v = output_on_ ? cell_->voltage_V() : model_.overflow_V;
+  double i = output_on_ ? cell_->current_A() : model_.overflow_V;
+  if (!output_on_) push_error(-221, "Settings conflict; output is off");
+  fields[static_cast<std::size_t>(layout.voltage)] = number(v);
+  fields[static_cast<std::size_t>(layout.current)] = number(i);
+  if (layout.time >= 0) fields[static_cast<std::size_t>(layout.time)] = number(t_s_);
+  std::string out;
+  for (std::size_t k = 0; k < fields.size(); ++k) out += (k ? "," : "") + fields[k];
+  return out;
+}
+
+void SmuInstrument::command(const std::string& raw, std::vector<std::string>& replies) {
+  std::string text = upper(trim(raw));
+  if (text.empty()) return;
+  const SmuModel& m = model_;
+  double x = 0;
+  auto is = [&](std::string_view c) { return text == upper(std::string(c)); };
+  if (text == "*IDN?") {
+    replies.push_back("CYCLERD EMULATOR," + std::string(m.idn_match) + ",0,1.0");
+  } else if (text == "*CLS") {
+    errors_.clear();
+  } else if (text == "*RST") {
+    output(false);
+    himp_ = false;
+  } else if (is(m.error_query)) {
+    if (errors_.empty()) {
+      replies.push_back("0,\"No error\"");
+    } else {
+      replies.push_back(std::to_string(errors_.front().first) + ",\"" + errors_.front().second + "\"");
+      errors_.pop_front();
+    }
+  } else if (text == ":EMUL:PROT?") {
+    replies.push_back(std::to_string(protection_.output_ons) + "," + std::to_string(protection_.violations) + "," +
+                      number(protection_.off_charge_Ah));
+  } else if (is(m.output_on)) {
+    output(true);
+  } else if (is(m.output_off)) {
+    output(false);
+  } else if (is(m.source_current) || is(m.source_voltage)) {
+    bool to_current = is(m.source_current);
+    if (output_on_ && to_current != source_current_) output(false);  // a function change turns the output off
+    if (to_current != source_current_) v_compliance_set_ = i_compliance_set_ = false;
+    source_current_ = to_current;
+  } else if (is(m.read)) {
+    replies.push_back(reading());
+  } else if (numeric(text, m.voltage_compliance, x)) {
+    if (std::abs(x) > m.v_range_V * 1.01) return push_error(-222, "Data out of range");
+    v_compliance_V_ = std::abs(x);
+    v_compliance_set_ = true;
+  } else if (numeric(text, m.current_compliance, x)) {
+    if (std::abs(x) > m.i_range_A * 1.01) return push_error(-222, "Data out of range");
+    i_compliance_A_ = std::abs(x);
+    i_compliance_set_ = true;
+  } else if (numeric(text, m.current_level, x)) {
+    if (std::abs(x) > m.i_range_A * 1.01) return push_error(-222, "Data out of range");
+    current_A_ = x;
+  } else if (numeric(text, m.voltage_level, x)) {
+    if (std::abs(x) > m.v_range_V * 1.01) return push_error(-222, "Data out of range");
+    voltage_V_ = x;
+  } else if (std::any_of(m.setup.begin(), m.setup.end(), [&](std::string_view s) { return is(s); }) ||
+             is(m.measure_for_current_source) || is(m.measure_for_voltage_source)) {
+    // Off-state commands open the relay when the output goes off; the others configure readings.
+    if (text.find("HIMP") != std::string::npos || text.find("HIZ") != std::string::npos) himp_ = true;
+  } else {
+    push_error(-113, "Undefined header");
+  }
+}
+
+std::vector<std::string> SmuInstrument::handle(const std::string& line, double now_s) {
+  advance_to(now_s);
+  std::vector<std::string> replies;
+  // Commands separated by ';' share the line; a command starting without ':' is not re-rooted here.
+  std::size_t start = 0;
+  for (;;) {
+    std::size_t at = line.find(';', start);
+    command(line.substr(start, at == std::string::npos ? std::string::npos : at - start), replies);
+    if (at == std::string::npos) break;
+    start = at + 1;
+  }
+  return replies;
+}
+
+}  // namespace cyclerd::emulator

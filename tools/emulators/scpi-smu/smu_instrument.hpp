@@ -1,0 +1,61 @@
+// The emulated SMU: a model row of drivers/scpi-smu answering its own dialect, backed by the sim cell.
+//
+// Pure: a line and the emulated time in, reply lines out (no I/O, no clock), so tests drive it directly
+// and the executable serves it on a pty or TCP. It keeps the error queue (-113 for an unknown header), the
+// off state (NORMal holds 0 V and drains the cell, HIMP opens the relay) and a protection record: every
+// output-on without a compliance set since the last output-off or function change is a violation.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "drivers/scpi-smu/smu_models.hpp"
+#include "drivers/sim/model/cell_model.hpp"
+
+namespace cyclerd::emulator {
+
+struct ProtectionRecord {
+  int output_ons = 0;
+  int violations = 0;         // output-on without a compliance for the source function
+  double off_charge_Ah = 0;   // charge moved through the terminals while the output was off
+};
+
+class SmuInstrument {
+ public:
+  SmuInstrument(const SmuModel& model, const sim::CellParams& cell, double active_mass_g, std::uint64_t seed);
+
+  // Handles one received line (";"-separated commands) at emulated time `now_s`; returns reply lines.
+  std::vector<std::string> handle(const std::string& line, double now_s);
+  // Advances the cell to `now_s` under the present output state.
+  void advance_to(double now_s);
+  // Pushes an instrument error (fault injection) onto the error queue.
+  void push_error(int code, const std::string& message);
+
+  const ProtectionRecord& protection() const { return protection_; }
+  bool output_on() const { return output_on_; }
+  bool high_impedance_off() const { return himp_; }
+  const sim::CellModel& cell() const { return *cell_; }
+
+ private:
+  void command(const std::string& text, std::vector<std::string>& replies);
+  std::string reading();
+  void output(bool on);
+  Setpoint drive() const;
+
+  const SmuModel& model_;
+  std::unique_ptr<sim::CellModel> cell_;
+  double t_s_ = 0;
+  bool output_on_ = false;
+  bool himp_ = false;              // *RST/power-on state is NORMal
+  bool source_current_ = false;    // power-on source is voltage
+  double current_A_ = 0, voltage_V_ = 0;
+  double v_compliance_V_ = 21, i_compliance_A_ = 1.05e-4;
+  bool v_compliance_set_ = false, i_compliance_set_ = false;  // since the last output-off / function change
+  std::deque<std::pair<int, std::string>> errors_;
+  ProtectionRecord protection_;
+};
+
+}  // namespace cyclerd::emulator
