@@ -1,5 +1,6 @@
 #include "schema/writer.hpp"
 
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <map>
@@ -17,6 +18,21 @@ namespace cyclerd::store {
 
 namespace {
 using Clock = std::chrono::steady_clock;
+
+// The size cap named by the environment variable CYCLERD_MAX_PAGE_COUNT, if set: a quota on a shared disk,
+// and how tests fill the "disk" of a real daemon without root. A value that is not a positive page count
+// is refused naming the variable.
+std::optional<std::int64_t> max_page_count_from_environment() {
+  const char* text = std::getenv("CYCLERD_MAX_PAGE_COUNT");
+  if (!text || !*text) return std::nullopt;
+  char* end = nullptr;
+  const long long pages = std::strtoll(text, &end, 10);
+  if (*end != '\0' || pages <= 0) {
+    throw Error(ErrorCode::invalid_input, std::string("\"") + text + "\" is not a page count (a whole number > 0)",
+                "CYCLERD_MAX_PAGE_COUNT");
+  }
+  return pages;
+}
 
 // What the writer knows of a run it has written to: the next sample index and the open summary buckets.
 struct RunCursor {
@@ -65,6 +81,7 @@ class Writer::State {
 
 Writer::Writer(std::string path, WriterOptions options)
     : path_(std::move(path)), options_(std::move(options)), queue_(options_.queue_capacity_rows) {
+  if (!options_.max_page_count) options_.max_page_count = max_page_count_from_environment();
   state_ = std::make_unique<State>(path_, options_);
   thread_ = std::thread([this] { run(); });
 }

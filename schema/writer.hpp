@@ -66,7 +66,8 @@ struct WriterOptions {
   std::int64_t wal_warning_bytes = 32 << 20;
   // After a failed commit, retry this often (the records wait in memory; producers are refused meanwhile).
   std::chrono::milliseconds retry_period{500};
-  // A cap on the database size in pages (PRAGMA max_page_count), for quotas and tests of a full disk.
+  // A cap on the database size in pages (PRAGMA max_page_count), for quotas and tests of a full disk;
+  // unset, the environment variable CYCLERD_MAX_PAGE_COUNT gives it (so a whole daemon can be capped).
   std::optional<std::int64_t> max_page_count;
   // Free space is checked at most this often (after a commit), and a warning comes while there is still room
   // for `disk_warning_horizon` of recording at the rate measured since the last check.
