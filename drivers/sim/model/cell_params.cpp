@@ -183,7 +183,8 @@ CellParams parse_preset(const nlohmann::json& j, std::string_view where_view) {
   // Unknown keys are errors that name the key (a typo must not silently become a default).
   static const std::vector<std::string> other = {"name", "description", "first_half", "geometry",
                                                  "finite_volumes", "ocv", "surface_peaks"};
-  for (const auto& [key, value] : j.items()) {
+  for (const auto& item : j.items()) {
+    const std::string& key = item.key();  // a named reference: clang 14 cannot capture a structured binding
     const bool known = std::any_of(fields().begin(), fields().end(),
                                    [&](const Field& f) { return key == f.name; }) ||
                        std::find(other.begin(), other.end(), key) != other.end();
