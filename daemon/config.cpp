@@ -116,7 +116,14 @@ ChannelConfig read_channel(const Reader& r, const json& object, const std::strin
 }
 
 void read_limits(const Reader& r, const json& limits, Config& config) {
-  r.only_keys(limits, "/limits", {"max_connections", "idle_timeout_s"});
+  r.only_keys(limits, "/limits", {"max_connections", "idle_timeout_s", "estimate_max_samples"});
+  if (limits.contains("estimate_max_samples")) {
+    const auto& v = limits["estimate_max_samples"];
+    if (!v.is_number_unsigned() || v.get<std::uint64_t>() < 1000 || v.get<std::uint64_t>() > 10'000'000'000ULL) {
+      r.fail("/limits/estimate_max_samples", "must be an integer from 1000 to 10000000000");
+    }
+    config.estimate_max_samples = v.get<std::int64_t>();
+  }
   if (limits.contains("max_connections")) {
     const auto& v = limits["max_connections"];
     if (!v.is_number_unsigned() || v.get<std::uint64_t>() < 1 || v.get<std::uint64_t>() > 10000) {
@@ -128,6 +135,26 @@ void read_limits(const Reader& r, const json& limits, Config& config) {
     const auto& v = limits["idle_timeout_s"];
     if (!v.is_number() || v.get<double>() <= 0) r.fail("/limits/idle_timeout_s", "must be a positive number of seconds");
     config.idle_timeout_s = v.get<double>();
+  }
+}
+
+void read_log(const Reader& r, const json& log, Config& config) {
+  r.only_keys(log, "/log", {"file", "max_size_mb", "files"});
+  if (log.contains("file")) config.log_file = r.path(log["file"], "/log/file");
+  if (log.contains("max_size_mb")) {
+    const auto& v = log["max_size_mb"];
+    // Below 0.01 MB a file would rotate every few lines; above 100 GB is surely a typo.
+    if (!v.is_number() || v.get<double>() < 0.01 || v.get<double>() > 100000) {
+      r.fail("/log/max_size_mb", "must be a number of megabytes from 0.01 to 100000");
+    }
+    config.log_max_size_mb = v.get<double>();
+  }
+  if (log.contains("files")) {
+    const auto& v = log["files"];
+    if (!v.is_number_unsigned() || v.get<std::uint64_t>() < 1 || v.get<std::uint64_t>() > 1000) {
+      r.fail("/log/files", "must be an integer from 1 to 1000");
+    }
+    config.log_files = v.get<int>();
   }
 }
 
@@ -178,7 +205,7 @@ Config parse_config(std::string_view text, const std::string& source, const std:
   const Reader r{source, base_dir};
   const json doc = json::parse(text, nullptr, false);
   if (doc.is_discarded()) throw Error(ErrorCode::invalid_input, "not valid JSON", source);
-  r.only_keys(doc, "", {"database", "listen", "auth", "on_event", "channels", "log_level", "limits"});
+  r.only_keys(doc, "", {"database", "listen", "auth", "on_event", "channels", "log_level", "log", "limits"});
 
   Config config;
   config.source = source;
@@ -244,6 +271,7 @@ Config parse_config(std::string_view text, const std::string& source, const std:
       r.fail("/log_level", "must be one of trace, debug, info, warn, error, critical, off");
     }
   }
+  if (doc.contains("log")) read_log(r, doc["log"], config);
   if (doc.contains("limits")) read_limits(r, doc["limits"], config);
   if (config.auth_required && !config.token_file) {
     r.fail("/auth", "auth.required is true but no auth.token_file is given (give one, or set required to false)");
@@ -270,6 +298,7 @@ void apply_overrides(Config& config, const ConfigOverrides& o) {
   if (o.listen_http) config.listen_http = ListenAddress::parse(*o.listen_http, "--listen-http");
   if (o.token_file) config.token_file = *o.token_file;
   if (o.ready_file) config.ready_file = *o.ready_file;
+  if (o.log_file) config.log_file = *o.log_file;
   if (o.log_level) {
     static const std::set<std::string> levels{"trace", "debug", "info", "warn", "error", "critical", "off"};
     if (!levels.contains(*o.log_level)) {

@@ -59,9 +59,16 @@ struct Config {
   std::vector<std::string> on_event_events;
   std::vector<ChannelConfig> channels;
   std::string log_level = "info";
+  // Rotating log files beside the console ("log": {"file", "max_size_mb", "files"}); no file: console only.
+  std::optional<std::filesystem::path> log_file;
+  double log_max_size_mb = 10;  // a file is rotated when it would pass this size
+  int log_files = 5;            // rotated files kept besides the present one
   std::optional<std::filesystem::path> ready_file;  // only from --ready-file
   std::size_t max_connections = 64;                 // limits.max_connections
   double idle_timeout_s = 600;                      // limits.idle_timeout_s
+  // limits.estimate_max_samples: a protocols.estimate dry run stops here with a partial estimate
+  // (~15 s of one core at the default; the paper's longest protocol needs far fewer).
+  std::int64_t estimate_max_samples = 40'000'000;
 };
 
 // The events an on_event command can be told about (the Lab emits them).
@@ -85,6 +92,7 @@ struct ConfigOverrides {
   std::optional<std::string> token_file;
   std::optional<std::string> ready_file;
   std::optional<std::string> log_level;
+  std::optional<std::string> log_file;
 };
 
 // Applies the overrides; throws Error(invalid_input) naming the flag for a bad value.

@@ -9,6 +9,7 @@
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -27,17 +28,30 @@ namespace {
 
 using namespace cyclerd;
 
-// Logs go to stderr: stdout belongs to the command-line tools' intended output (STYLE.md).
-void setup_logging(const std::string& level) {
-  auto sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
-  for (const auto* name : {"daemon", "rpc", "store"}) {
-    auto logger = std::make_shared<spdlog::logger>(name, sink);
-    logger->set_level(spdlog::level::from_str(level));
+// Logs go to stderr (stdout belongs to the command-line tools' intended output, STYLE.md) and, when the
+// configuration names a file, to rotating files too, so a daemon that runs for months keeps a bounded
+// history on disk whether or not systemd's journal is there.
+void setup_logging(const Config& config) {
+  std::vector<spdlog::sink_ptr> sinks{std::make_shared<spdlog::sinks::stderr_color_sink_mt>()};
+  if (config.log_file) {
+    if (config.log_file->has_parent_path()) std::filesystem::create_directories(config.log_file->parent_path());
+    const auto bytes = static_cast<std::size_t>(config.log_max_size_mb * 1024 * 1024);
+    sinks.push_back(std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
+        config.log_file->string(), bytes, static_cast<std::size_t>(config.log_files)));
+  }
+  const auto level = spdlog::level::from_str(config.log_level);
+  // One logger per module (STYLE.md), all writing to the same sinks.
+  for (const auto* name : {"daemon", "rpc", "store", "http", "ws", "push"}) {
+    auto logger = std::make_shared<spdlog::logger>(name, sinks.begin(), sinks.end());
+    logger->set_level(level);
     spdlog::register_logger(logger);
   }
-  auto fallback = std::make_shared<spdlog::logger>("cyclerd", sink);
-  fallback->set_level(spdlog::level::from_str(level));
+  auto fallback = std::make_shared<spdlog::logger>("cyclerd", sinks.begin(), sinks.end());
+  fallback->set_level(level);
   spdlog::set_default_logger(fallback);
+  // A crash must not lose the last lines before it: warnings flush at once, the rest every second.
+  spdlog::flush_on(spdlog::level::warn);
+  spdlog::flush_every(std::chrono::seconds(1));
 }
 
 // Written to a temporary name and renamed, so a script polling for the file never reads half of it.
@@ -115,6 +129,7 @@ int main(int argc, char** argv) {
   app.add_option("--token-file", overrides.token_file, "token file, `ROLE TOKEN NAME` per line");
   app.add_option("--ready-file", overrides.ready_file, "write {\"pid\", \"tcp\", \"http\"} here once listening");
   app.add_option("--log-level", overrides.log_level, "trace, debug, info, warn, error, critical or off");
+  app.add_option("--log-file", overrides.log_file, "also log to this file, rotated (overrides log.file)");
   app.add_flag("--check-config", check_only, "check the configuration and token file, then exit");
   app.set_version_flag("--version", std::string("cyclerd ") + CYCLERD_VERSION);
   try {
@@ -141,12 +156,19 @@ int main(int argc, char** argv) {
     std::cout << "configuration OK: " << config.channels.size() << " channels\n";
     return 0;
   }
-  setup_logging(config.log_level);
-  std::signal(SIGPIPE, SIG_IGN);  // a client or alert command that goes away must not kill the daemon
   try {
-    return serve(config);
+    setup_logging(config);
   } catch (const std::exception& error) {
-    spdlog::get("daemon")->critical("{}", error.what());
+    std::cerr << "cyclerd: cannot open the log file " << config.log_file->string() << ": " << error.what() << "\n";
     return 1;
   }
+  std::signal(SIGPIPE, SIG_IGN);  // a client or alert command that goes away must not kill the daemon
+  int code = 1;
+  try {
+    code = serve(config);
+  } catch (const std::exception& error) {
+    spdlog::get("daemon")->critical("{}", error.what());
+  }
+  spdlog::shutdown();  // flushes the files
+  return code;
 }

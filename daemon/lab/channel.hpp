@@ -66,6 +66,7 @@ struct Channel {
   Capabilities capabilities;
   bool online = false;
   bool faulted = false;
+  bool recovered = false;              // the runs it left executing have been taken up (once per start)
   std::string fault_reason;
   std::deque<std::int64_t> queue;      // run ids, first in first out
   std::unique_ptr<ActiveRun> run;

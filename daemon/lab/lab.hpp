@@ -77,6 +77,7 @@ class Lab final : public ChannelDirectory {
   store::Reader& reader() { return *reader_; }
   store::Writer& writer() { return *writer_; }
   const Alerts& alerts() const { return alerts_; }
+  const Config& config() const { return config_; }
 
  private:
   Channel& channel(std::string_view id);
@@ -95,6 +96,7 @@ class Lab final : public ChannelDirectory {
 
   // recovery.cpp
   void recover();
+  void recover(Channel& ch);  // the runs one channel left executing, once it is online and safe
 
   Config config_;
   boost::asio::io_context& io_;
@@ -104,6 +106,7 @@ class Lab final : public ChannelDirectory {
   std::map<std::int64_t, LiveRun> live_;
   Alerts alerts_;
   std::function<void()> shutdown_done_;
+  bool recovery_done_ = false;  // channels that open later recover on their own
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // posted writer callbacks check it
 };
 

@@ -1,6 +1,8 @@
 // Unattended operation: at start, the runs the last daemon left executing continue from their checkpoint
 // or hold, by the channel's on_restart policy; at SIGTERM every executing run stops between two samples
 // with a checkpoint, every channel is made safe and storage is flushed.
+#include <algorithm>
+
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
@@ -18,8 +20,23 @@ void Lab::start() {
         spdlog::get("daemon")->error("channel {} is offline: {}", c->config.id, e->what());
         return;
       }
-      c->online = true;
-      start_next(*c);  // a real instrument that answers late starts its queue then
+      if (c->is_sim()) {
+        c->online = true;
+        if (recovery_done_) start_next(*c);
+        return;
+      }
+      // A real instrument may have been left sourcing by a daemon that died: before anything else its
+      // output goes off, whatever runs it had.
+      c->driver->async_safe(0, [this, c](std::optional<Error> safe_error) {
+        if (safe_error) {
+          spdlog::get("daemon")->error("channel {}: cannot make it safe: {}", c->config.id, safe_error->what());
+        }
+        c->online = true;
+        // A real instrument that answers after the start recovers its runs and starts its queue then.
+        if (!recovery_done_) return;
+        recover(*c);
+        start_next(*c);
+      });
     });
   }
   // The simulated drivers open at once, so recovery finds them online; poll() leaves the context
@@ -27,6 +44,7 @@ void Lab::start() {
   io_.poll();
   io_.restart();
   recover();
+  recovery_done_ = true;
   for (auto& ch : channels_) start_next(*ch);
 }
 
@@ -34,6 +52,8 @@ void Lab::recover() {
   auto log = spdlog::get("daemon");
   for (const auto& info : reader_->runs()) {
     const RunState state = run_state_from(info.state);
+    const bool known = std::any_of(channels_.begin(), channels_.end(),
+                                   [&](const auto& c) { return c->config.id == info.channel_id; });
     if (state == RunState::queued) {
       live_[info.id] = LiveRun{state, info.channel_id, 0};
       for (auto& ch : channels_) {
@@ -42,19 +62,31 @@ void Lab::recover() {
       continue;
     }
     if (state != RunState::running && state != RunState::paused && state != RunState::interrupted) continue;
-    Channel* ch = nullptr;
-    for (auto& c : channels_) {
-      if (c->config.id == info.channel_id) ch = c.get();
-    }
-    if (!ch || !ch->online || ch->run) {
-      log->error("run {}: channel {} is not available; the run stays {}", info.id, info.channel_id, info.state);
-      live_[info.id] = LiveRun{state, info.channel_id, 0};
+    live_[info.id] = LiveRun{state, info.channel_id, 0};
+    if (!known) log->error("run {}: channel {} is not configured; the run stays {}", info.id, info.channel_id, info.state);
+  }
+  for (auto& ch : channels_) {
+    if (ch->online) recover(*ch);
+  }
+}
+
+void Lab::recover(Channel& ch) {
+  auto log = spdlog::get("daemon");
+  if (ch.recovered) return;
+  ch.recovered = true;
+  for (const auto& info : reader_->runs()) {
+    if (info.channel_id != ch.config.id) continue;
+    const RunState state = run_state_from(info.state);
+    if (state != RunState::running && state != RunState::paused && state != RunState::interrupted) continue;
+    if (ch.run) {
+      log->error("run {}: channel {} already executes run {}; the run stays {}", info.id, ch.config.id,
+                 ch.run->run_id, info.state);
       continue;
     }
     if (state == RunState::running) {
       record_state(info.id, RunState::interrupted, "cyclerd", "the daemon stopped under it (it was not shut down cleanly)");
     }
-    const bool hold = ch->config.on_restart == RestartPolicy::hold;
+    const bool hold = ch.config.on_restart == RestartPolicy::hold;
     std::optional<RunCheckpoint> checkpoint;
     if (info.checkpoint_engine_state) {
       json cp = json::parse(*info.checkpoint_engine_state);
@@ -66,17 +98,17 @@ void Lab::recover() {
         // Nothing was stored yet: the run starts again from its beginning.
         log->warn("run {}: no checkpoint, starting it again", info.id);
         live_[info.id] = LiveRun{RunState::queued, info.channel_id, 0};
-        launch(*ch, info, std::nullopt, false);
+        launch(ch, info, std::nullopt, false);
       } else if (checkpoint->driver.is_null() && !hold) {
-        log->warn("run {}: channel {} cannot restore its instrument state; holding", info.id, ch->config.id);
-        launch(*ch, info, checkpoint, true);
+        log->warn("run {}: channel {} cannot restore its instrument state; holding", info.id, ch.config.id);
+        launch(ch, info, checkpoint, true);
       } else {
-        log->info("run {}: {} from its checkpoint on {}", info.id, hold ? "holding" : "resuming", ch->config.id);
-        launch(*ch, info, checkpoint, hold);
+        log->info("run {}: {} from its checkpoint on {}", info.id, hold ? "holding" : "resuming", ch.config.id);
+        launch(ch, info, checkpoint, hold);
       }
     } catch (const std::exception& e) {
       log->error("run {}: cannot be recovered: {}", info.id, e.what());
-      ch->run.reset();
+      ch.run.reset();
       record_state(info.id, RunState::failed, "cyclerd", std::string("cannot be recovered: ") + e.what());
     }
   }

@@ -19,6 +19,9 @@ namespace {
 double wall_unix_s() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
+
+// The test time a checkpoint stopped at (its last sample, from the run's start).
+double resume_test_time_s(const RunCheckpoint& cp) { return cp.engine.last_t_s - cp.engine.run_start_t_s; }
 }  // namespace
 
 void Lab::set_state(std::int64_t run_id, RunState state) { live_[run_id].state = state; }
@@ -83,9 +86,20 @@ void Lab::launch(Channel& ch, const store::RunInfo& info, const std::optional<Ru
   options.lands_on_limits = ch.driver->capabilities(0).lands_on_limits;
   if (cell->first_half) options.discharge_first = *cell->first_half == "discharge";
   run->runner = std::make_unique<ChannelRunner>(*ch.driver, 0, protocol, options);
-  const double start_unix = resume ? info.created_unix_s : wall_unix_s();
+  // Sample times on the wall clock: an accelerated simulation stamps each sample when it is taken (its
+  // test time runs ahead of the wall); a real-time channel keeps pace with the wall, so the run's start
+  // plus test time is the acquisition time, and after a restart the start moves on by the time the
+  // daemon was away.
+  const bool accelerated = sim && sim->speed() != std::optional<double>(1.0);
+  const double start_unix = resume ? wall_unix_s() - resume_test_time_s(*resume) : wall_unix_s();
+  // Named fields: StoredRun grows (push, analysis) and a positional list would silently shift.
+  StoredRun stored;
+  stored.run_id = info.id;
+  stored.active_mass_g = mass_g;
+  stored.start_unix_s = start_unix;
+  stored.wall_clock_time = accelerated;
   run->storage = std::make_unique<StorageConsumer>(
-      *writer_, *run->runner, protocol, StoredRun{info.id, mass_g, start_unix},
+      *writer_, *run->runner, protocol, stored,
       [this, &ch](const std::string& why) {
         // Storage cannot take the run's data: pause safely and say why; the rows wait in memory.
         if (!ch.run || ch.run->paused_by_storage) return;
@@ -108,11 +122,20 @@ void Lab::launch(Channel& ch, const store::RunInfo& info, const std::optional<Ru
   if (resume) {
     if (sim && !resume->driver.is_null()) sim->restore(0, resume->driver);
     if (hold && resume->engine.run_state != RunState::paused) {
+      // Held: the runner is restored already paused, so it takes no sample and applies no setpoint until
+      // a person resumes (the engine's pause is only its state; resuming applies the step's setpoint
+      // again), and the output is made safe before the pause is recorded.
+      RunCheckpoint held = *resume;
+      held.engine.run_state = RunState::paused;
       ch.run->pause_who = "cyclerd";
       ch.run->pause_why = "held after a restart (on_restart: hold); resume when the channel has been checked";
-      ch.run->runner->async_resume(*resume, done);
-      // Before the first new sample: the hold takes effect between two samples, output safe.
-      ch.run->runner->request_pause();
+      ch.run->runner->async_resume(held, done);
+      set_state(info.id, RunState::paused);
+      ch.driver->async_safe(0, [this, &ch, run_id = info.id](std::optional<Error> e) {
+        if (!ch.run || ch.run->run_id != run_id) return;
+        if (e) spdlog::get("daemon")->error("run {}: channel {} could not be made safe: {}", run_id, ch.config.id, e->what());
+        on_paused(ch);
+      });
       return;
     }
     ch.run->runner->async_resume(*resume, done);

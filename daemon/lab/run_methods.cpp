@@ -1,12 +1,8 @@
 #include <sstream>
 
 #include "daemon/lab/lab_methods.hpp"
-#include "protocols/library.hpp"
-#include "protocols/resolve.hpp"
-#include "protocols/runner/run_totals.hpp"
-#include "protocols/runner/simulated_channel.hpp"
-#include "protocols/validate.hpp"
 #include "schema/export_samples.hpp"
+#include "schema/reader.hpp"
 
 namespace cyclerd::lab {
 
@@ -26,6 +22,47 @@ json cycle_json(const store::CycleSummaryRow& c) {
           {"coulombic_efficiency", opt(c.coulombic_efficiency)}, {"charge_energy_Wh", c.charge_energy_Wh},
           {"discharge_energy_Wh", c.discharge_energy_Wh}, {"mean_charge_voltage_V", opt(c.mean_charge_voltage_V)},
           {"mean_discharge_voltage_V", opt(c.mean_discharge_voltage_V)}, {"duration_s", c.duration_s}};
+}
+
+// runs.samples answers at most this many rows at once (each ~100 bytes of JSON: under the 1 MiB limit
+// of the other transports' messages, and one page never holds the io thread for long).
+constexpr std::int64_t kMaxSampleRows = 20000;
+
+// One page of every sample from `from_index` on (within the time window): the rows and where the next
+// page starts (null after the last row), so a client reads a run of any length in bounded answers.
+json sample_page(Lab& lab, std::int64_t run, const store::SampleRange& range, const json& p) {
+  if (p.contains("max_points")) {
+    throw rpc::RpcError::invalid_params("max_points decimates, from_index/limit page through every row: give one or the other",
+                                        {{"/max_points", "not with from_index or limit"}});
+  }
+  const std::int64_t from = p.value("from_index", std::int64_t{0});
+  const std::int64_t limit = p.value("limit", kMaxSampleRows);
+  if (from < 0) throw rpc::RpcError::invalid_params("from_index is a sample index (0 or more)", {{"/from_index", "0 or more"}});
+  if (limit < 1 || limit > kMaxSampleRows) {
+    throw rpc::RpcError::invalid_params("limit is from 1 to " + std::to_string(kMaxSampleRows),
+                                        {{"/limit", "from 1 to " + std::to_string(kMaxSampleRows)}});
+  }
+  std::string sql = std::string("SELECT ") + store::kSampleColumns + " FROM samples WHERE run_id=? AND sample_index>=?";
+  if (range.from_s) sql += " AND test_time_s>=?";
+  if (range.to_s) sql += " AND test_time_s<=?";
+  sql += " ORDER BY sample_index LIMIT ?";
+  auto stmt = lab.reader().connection().prepare(sql);
+  int k = 1;
+  stmt.bind(k++, run);
+  stmt.bind(k++, from);
+  if (range.from_s) stmt.bind(k++, *range.from_s);
+  if (range.to_s) stmt.bind(k++, *range.to_s);
+  stmt.bind(k++, limit + 1);  // one more row says whether there is a next page
+  store::SampleSeries page;
+  while (stmt.step()) page.rows.push_back(store::read_sample(stmt));
+  json next = nullptr;
+  if (static_cast<std::int64_t>(page.rows.size()) > limit) {
+    next = page.rows.back().index;
+    page.rows.pop_back();
+  }
+  json out = store::samples_to_json(page);
+  out["next_index"] = next;
+  return out;
 }
 
 // A control method: {run_id} in, the Lab acts with the caller's name, the run's status out.
@@ -119,18 +156,23 @@ void add_run_methods(rpc::MethodTable& table, Lab& lab) {
       .role = rpc::Role::viewer,
       .params = {{"run_id", ParamType::integer, true, "the run"}, {"from_s", ParamType::number, false, "test time"},
                  {"to_s", ParamType::number, false, "test time"},
-                 {"max_points", ParamType::integer, false, "decimate to at most this many rows"}},
+                 {"max_points", ParamType::integer, false, "decimate to at most this many rows"},
+                 {"from_index", ParamType::integer, false, "page: the first sample index (every row, never decimated)"},
+                 {"limit", ParamType::integer, false, "page: at most this many rows (20000 at most)"}},
       .handler =
           [&lab](const json& p, const rpc::Caller&) {
             lab.run_info(run_id(p));
             store::SampleRange range;
             if (p.contains("from_s")) range.from_s = p["from_s"].get<double>();
             if (p.contains("to_s")) range.to_s = p["to_s"].get<double>();
+            if (p.contains("from_index") || p.contains("limit")) return sample_page(lab, run_id(p), range, p);
             // Unbounded answers would break the 1 MiB message limit: 20000 rows at most.
-            const auto max_points = static_cast<std::size_t>(std::clamp<std::int64_t>(p.value("max_points", 20000), 1, 20000));
+            const auto max_points =
+                static_cast<std::size_t>(std::clamp<std::int64_t>(p.value("max_points", kMaxSampleRows), 1, kMaxSampleRows));
             return store::samples_to_json(lab.reader().samples(run_id(p), range, max_points));
           },
-      .summary = "a run's samples as column arrays (decimated rows keep their index)",
+      .summary = "a run's samples as column arrays (decimated rows keep their index); with from_index/limit, "
+                 "every row page by page, next_index saying where the next page starts",
   });
   table.add({
       .name = "runs.cycles",
@@ -186,58 +228,6 @@ void add_run_methods(rpc::MethodTable& table, Lab& lab) {
             return lab.get(id);
           },
       .summary = "clear a faulted channel after a person has looked",
-  });
-}
-
-void add_estimate_method(rpc::MethodTable& table, Lab& lab) {
-  table.add({
-      .name = "protocols.estimate",
-      .role = rpc::Role::viewer,
-      .params = {{"protocol", ParamType::any, true, "a library name or a protocol object"},
-                 {"cell", ParamType::string, true, "a stored cell's name"},
-                 {"channel", ParamType::string, false, "simulate this channel's preset"},
-                 {"params", ParamType::object, false, "parameter overrides"}},
-      .handler =
-          [&lab](const json& p, const rpc::Caller&) {
-            const auto cell = lab.cell(rpc::string_param(p, "cell"));
-            if (!cell) throw rpc::RpcError::not_found("unknown cell \"" + p["cell"].get<std::string>() + "\"");
-            std::string preset = cell->sim_preset.value_or("zns-znse");
-            if (!cell->sim_preset && p.contains("channel")) {
-              const auto ch = lab.get(rpc::string_param(p, "channel"));
-              const std::string uri = ch["uri"];
-              if (uri.rfind("sim://", 0) == 0) preset = uri.substr(6, uri.find_first_of("?/", 6) - 6);
-            }
-            std::string text;
-            if (p["protocol"].is_string()) {
-              const auto t = library_protocol_text(p["protocol"].get<std::string>());
-              if (!t) throw rpc::RpcError::not_found("unknown library protocol " + p["protocol"].dump());
-              text = std::string(*t);
-            } else {
-              text = p["protocol"].dump();
-            }
-            auto parsed = parse_run_protocol(text, p.value("params", json::object()));
-            const double mass_g = cell->active_mass_mg * 1e-3;
-            SimulatedChannel clone(SimulatedCell{preset, mass_g, 1});
-            CellInfo info{mass_g, cell->nominal_capacity_mAh ? std::optional<double>(*cell->nominal_capacity_mAh / 1e3)
-                                                             : std::nullopt};
-            std::vector<ValidationError> errors = parsed.errors;
-            if (parsed.ok()) errors = validate(*parsed.protocol, {clone.driver().capabilities(0), info});
-            if (!errors.empty()) {
-              std::vector<rpc::FieldError> fields;
-              for (const auto& e : errors) fields.push_back({e.pointer, e.message});
-              throw rpc::RpcError::validation_failed("the protocol has problems", fields);
-            }
-            // Bounded so that one estimate cannot stall the other clients for long (handlers run on the
-            // io thread): ~2 s of simulation at most; longer protocols report a lower bound.
-            constexpr std::int64_t kMaxSamples = 1'500'000;
-            RunTotals totals;
-            const auto state = clone.run(resolve(*parsed.protocol, info), {&totals}, std::nullopt, kMaxSamples);
-            json out = totals.to_json();
-            out["preset"] = preset;
-            out["truncated"] = state == RunState::interrupted;
-            return out;
-          },
-      .summary = "dry run on a simulated clone: duration, cycles, records, limit hits",
   });
 }
 

@@ -1,5 +1,6 @@
 #include "daemon/lab/storage_consumer.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 
@@ -45,8 +46,11 @@ StorageConsumer::StorageConsumer(store::Writer& writer, ChannelRunner& runner, c
                                  Refused refused)
     : writer_(writer), runner_(runner), steps_(protocol), run_(run), refused_(std::move(refused)) {}
 
-double StorageConsumer::unix_of(double channel_t_s) const {
-  return run_.start_unix_s + (channel_t_s - runner_.engine().state().run_start_t_s);
+double StorageConsumer::unix_of(double channel_t_s) {
+  if (!run_.wall_clock_time) return run_.start_unix_s + (channel_t_s - runner_.engine().state().run_start_t_s);
+  // The system clock may step back (NTP); the stamps of one run do not.
+  last_unix_s_ = std::max(last_unix_s_, wall_unix_s());
+  return last_unix_s_;
 }
 
 void StorageConsumer::on_record(const RunRecord& r) {
@@ -55,7 +59,7 @@ void StorageConsumer::on_record(const RunRecord& r) {
   row.run_id = run_.run_id;
   row.index = r.index;
   row.test_time_s = r.sample.t_s - st.run_start_t_s;
-  row.unix_time_s = run_.start_unix_s + row.test_time_s;
+  row.unix_time_s = unix_of(r.sample.t_s);
   row.voltage_V = r.sample.voltage_V;
   row.current_A = r.sample.current_A;
   if (r.sample.has_temperature()) row.temperature_C = r.sample.temperature_C;

@@ -30,7 +30,10 @@ class StepNumbers {
 struct StoredRun {
   std::int64_t run_id = 0;
   double active_mass_g = 0;
-  double start_unix_s = 0;   // unix time of test time 0 (simulated time runs faster: unix = start + test time)
+  double start_unix_s = 0;   // unix time of test time 0 (a real-time channel: unix = start + test time)
+  // An accelerated simulation runs ahead of the wall clock: its samples and events are stamped with the
+  // wall time they were taken at (never decreasing) instead of start + test time, which lies in the future.
+  bool wall_clock_time = false;
 };
 
 class StorageConsumer : public RunConsumer {
@@ -55,7 +58,7 @@ class StorageConsumer : public RunConsumer {
 
  private:
   void maybe_submit();
-  double unix_of(double channel_t_s) const;
+  double unix_of(double channel_t_s);
 
   store::Writer& writer_;
   ChannelRunner& runner_;
@@ -67,6 +70,7 @@ class StorageConsumer : public RunConsumer {
   bool refused_reported_ = false;
   std::int64_t step_first_index_ = -1;
   std::int64_t last_index_ = -1;
+  double last_unix_s_ = 0;  // the latest stamp given (wall_clock_time: stamps never go back)
   std::chrono::steady_clock::time_point last_submit_ = std::chrono::steady_clock::now();
 };
 

@@ -1,5 +1,8 @@
 #include "daemon/rpc/dispatcher.hpp"
 
+#include <future>
+#include <mutex>
+
 #include <spdlog/spdlog.h>
 
 #include "core/error.hpp"
@@ -66,7 +69,7 @@ std::string Dispatcher::error_response(RpcCode code, const std::string& message)
   return dump(error_object(nullptr, RpcError(code, message)));
 }
 
-std::optional<std::string> Dispatcher::handle(std::string_view text, Connection& connection) const {
+std::optional<std::string> Dispatcher::parse(std::string_view text, json& message) const {
   if (text.size() > kMaxMessageBytes) {
     return error_response(RpcCode::invalid_request, "message longer than 1 MiB (1048576 bytes)");
   }
@@ -74,19 +77,25 @@ std::optional<std::string> Dispatcher::handle(std::string_view text, Connection&
     return error_response(RpcCode::invalid_request, "JSON nested more than " + std::to_string(kMaxNesting) +
                                                          " levels at byte " + std::to_string(*at));
   }
-  json message = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  message = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (message.is_discarded()) return error_response(RpcCode::parse_error, "Parse error: not valid JSON");
+  if (message.is_array() && message.empty()) return error_response(RpcCode::invalid_request, "Invalid Request: empty batch");
+  if (message.is_array() && message.size() > kMaxBatchLength) {
+    return error_response(RpcCode::invalid_request,
+                          "batch of " + std::to_string(message.size()) + " requests; at most " +
+                              std::to_string(kMaxBatchLength) + " per message");
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> Dispatcher::handle(std::string_view text, Connection& connection) const {
+  json message;
+  if (auto refused = parse(text, message)) return refused;
 
   if (!message.is_array()) {
     auto response = handle_one(message, connection);
     if (!response) return std::nullopt;
     return dump(*response);
-  }
-  if (message.empty()) return error_response(RpcCode::invalid_request, "Invalid Request: empty batch");
-  if (message.size() > kMaxBatchLength) {
-    return error_response(RpcCode::invalid_request,
-                          "batch of " + std::to_string(message.size()) + " requests; at most " +
-                              std::to_string(kMaxBatchLength) + " per message");
   }
   auto responses = json::array();
   for (const auto& request : message) {
@@ -96,7 +105,59 @@ std::optional<std::string> Dispatcher::handle(std::string_view text, Connection&
   return dump(responses);
 }
 
-std::optional<json> Dispatcher::handle_one(const json& request, Connection& connection) const {
+namespace {
+// The answers of one message that has asynchronous requests: the last one to arrive sends them all, in
+// the order of the requests (any thread may complete one).
+struct PendingMessage {
+  std::mutex mutex;
+  bool batch = false;
+  std::vector<std::optional<json>> answers;
+  std::size_t outstanding = 1;  // the message itself, released once every request has been started
+  Dispatcher::Respond done;
+
+  void complete(std::size_t slot, std::optional<json> answer) {
+    {
+      std::lock_guard lock(mutex);
+      if (slot < answers.size()) answers[slot] = std::move(answer);
+      if (--outstanding != 0) return;
+    }
+    if (!batch) return done(answers.front() ? std::optional<std::string>(dump(*answers.front())) : std::nullopt);
+    auto responses = json::array();
+    for (auto& a : answers) {
+      if (a) responses.push_back(std::move(*a));
+    }
+    done(responses.empty() ? std::nullopt : std::optional<std::string>(dump(responses)));
+  }
+};
+}  // namespace
+
+void Dispatcher::handle_async(std::string_view text, Connection& connection, Respond done) const {
+  json message;
+  if (auto refused = parse(text, message)) return done(std::move(refused));
+  auto pending = std::make_shared<PendingMessage>();
+  pending->batch = message.is_array();
+  pending->answers.resize(pending->batch ? message.size() : 1);
+  pending->done = std::move(done);
+  const auto start = [&](const json& request, std::size_t slot) {
+    {
+      std::lock_guard lock(pending->mutex);
+      ++pending->outstanding;
+    }
+    bool deferred = false;
+    auto answer = handle_one(request, connection, [pending, slot](std::optional<json> a) { pending->complete(slot, std::move(a)); },
+                             &deferred);
+    if (!deferred) pending->complete(slot, std::move(answer));
+  };
+  if (pending->batch) {
+    for (std::size_t i = 0; i < message.size(); ++i) start(message[i], i);
+  } else {
+    start(message, 0);
+  }
+  pending->complete(pending->answers.size(), std::nullopt);  // every request started: release the message
+}
+
+std::optional<json> Dispatcher::handle_one(const json& request, Connection& connection, const Later& later,
+                                           bool* deferred) const {
   // The id is echoed when it is a valid one, even in an invalid request; otherwise it is null.
   json id = nullptr;
   const bool is_object = request.is_object();
@@ -126,27 +187,47 @@ std::optional<json> Dispatcher::handle_one(const json& request, Connection& conn
     return invalid("\"params\" must be an object or an array");
   }
 
-  json result;
-  try {
+  // The response to what `produce` answers or throws; the same for a handler's answer now or later.
+  const std::string name = method->get<std::string>();
+  const auto respond = [id, has_id, name](const std::function<json()>& produce) -> std::optional<json> {
+    json result;
+    try {
+      result = produce();
+    } catch (const RpcError& error) {
+      if (!has_id) return std::nullopt;
+      return error_object(id, error);
+    } catch (const Error& error) {
+      if (!has_id) return std::nullopt;
+      return error_object(id, from_error(error));
+    } catch (const std::exception& error) {
+      // A bug in a handler: logged with its detail, answered without it.
+      log()->error("{} failed: {}", name, error.what());
+      if (!has_id) return std::nullopt;
+      return error_object(id, RpcError(RpcCode::internal_error, "Internal error"));
+    }
+    if (!has_id) return std::nullopt;
+    return json{{"jsonrpc", "2.0"}, {"id", id}, {"result", std::move(result)}};
+  };
+  std::optional<json> answer;
+  bool handed_over = false;
+  auto response = respond([&]() -> json {
     if (params_it != request.end() && params_it->is_array()) {
       throw RpcError::invalid_params("params must be named (an object); cyclerd has no positional parameters");
     }
     const json params = params_it == request.end() ? json::object() : *params_it;
-    result = call(method->get<std::string>(), params, connection);
-  } catch (const RpcError& error) {
-    if (!has_id) return std::nullopt;
-    return error_object(id, error);
-  } catch (const Error& error) {
-    if (!has_id) return std::nullopt;
-    return error_object(id, from_error(error));
-  } catch (const std::exception& error) {
-    // A bug in a handler: logged with its detail, answered without it.
-    log()->error("{} failed: {}", method->get<std::string>(), error.what());
-    if (!has_id) return std::nullopt;
-    return error_object(id, RpcError(RpcCode::internal_error, "Internal error"));
+    std::function<void(std::function<json()>)> finish;
+    if (later) {
+      finish = [later, respond](std::function<json()> produce) { later(respond(produce)); };
+    }
+    answer = call(name, params, connection, finish);
+    handed_over = !answer;
+    return answer ? std::move(*answer) : json();
+  });
+  if (handed_over && deferred) {
+    *deferred = true;
+    return std::nullopt;
   }
-  if (!has_id) return std::nullopt;
-  return json{{"jsonrpc", "2.0"}, {"id", id}, {"result", std::move(result)}};
+  return response;
 }
 
 Caller Dispatcher::caller_of(const Connection& connection) const {
@@ -163,7 +244,8 @@ Caller Dispatcher::caller_of(const Connection& connection) const {
   return caller;
 }
 
-json Dispatcher::call(const std::string& name, const json& params, Connection& connection) const {
+std::optional<json> Dispatcher::call(const std::string& name, const json& params, Connection& connection,
+                                     const std::function<void(std::function<json()>)>& later) const {
   if (name == "auth.login") return login(params, connection);
   const Method* method = methods_.find(name);
   if (method == nullptr) throw RpcError(RpcCode::method_not_found, "Method not found: " + name);
@@ -178,7 +260,16 @@ json Dispatcher::call(const std::string& name, const json& params, Connection& c
   if (auto errors = check_params(*method, params); !errors.empty()) {
     throw RpcError::invalid_params("Invalid params: " + errors.front().message, errors);
   }
-  return method->handler(params, caller);
+  if (method->handler) return method->handler(params, caller);
+  if (later) {
+    method->async_handler(params, caller, later);
+    return std::nullopt;
+  }
+  // A transport that answers synchronously waits for the asynchronous handler (it completes elsewhere).
+  std::promise<std::function<json()>> promise;
+  auto future = promise.get_future();
+  method->async_handler(params, caller, [&promise](std::function<json()> produce) { promise.set_value(std::move(produce)); });
+  return future.get()();
 }
 
 json Dispatcher::login(const json& params, Connection& connection) const {

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -42,15 +43,31 @@ class Dispatcher {
 
   // Handles one message (a request, a notification or a batch). Returns the response text, or nullopt
   // when there is nothing to answer (notifications, a batch of only notifications).
+  // An asynchronous method (MethodTable's async_handler) is waited for here: transports that serve
+  // several clients on one thread use handle_async.
   std::optional<std::string> handle(std::string_view text, Connection& connection) const;
+
+  // The response text (or nullopt) of one message, through `done`: at once when every request of the
+  // message has a synchronous handler, else once the last asynchronous one completes, possibly on
+  // another thread (the transport posts it to its own). `connection` is only used before this returns.
+  using Respond = std::function<void(std::optional<std::string> response)>;
+  void handle_async(std::string_view text, Connection& connection, Respond done) const;
 
   // The text of an error response with id null (what a transport sends for a message it refuses).
   static std::string error_response(RpcCode code, const std::string& message);
 
  private:
-  // The response object of one request, or nullopt for a notification.
-  std::optional<nlohmann::json> handle_one(const nlohmann::json& request, Connection& connection) const;
-  nlohmann::json call(const std::string& method, const nlohmann::json& params, Connection& connection) const;
+  // Where the answer of an asynchronous request goes (the response object, or nullopt for a notification).
+  using Later = std::function<void(std::optional<nlohmann::json>)>;
+  // The parsed message, or the error response text for what fails before parsing or cannot be parsed.
+  std::optional<std::string> parse(std::string_view text, nlohmann::json& message) const;
+  // The response object of one request, or nullopt for a notification. With `later` set, a request for
+  // an asynchronous method returns nullopt with `*deferred` true and answers through `later`.
+  std::optional<nlohmann::json> handle_one(const nlohmann::json& request, Connection& connection,
+                                           const Later& later = {}, bool* deferred = nullptr) const;
+  // The handler's answer, or nullopt when an asynchronous handler took `later` (it answers there).
+  std::optional<nlohmann::json> call(const std::string& method, const nlohmann::json& params, Connection& connection,
+                                     const std::function<void(std::function<nlohmann::json()>)>& later) const;
   nlohmann::json login(const nlohmann::json& params, Connection& connection) const;
   Caller caller_of(const Connection& connection) const;
 

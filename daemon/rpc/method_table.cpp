@@ -16,8 +16,9 @@ std::string_view to_string(Role role) {
 }
 
 void MethodTable::add(Method method) {
-  if (method.name.empty() || method.name.find('.') == std::string::npos || !method.handler) {
-    throw std::logic_error("method table: a row needs a noun.verb name and a handler: " + method.name);
+  // Names are "noun.verb" except DESIGN.md's `subscribe` and `unsubscribe`.
+  if (method.name.empty() || method.name.find(' ') != std::string::npos || (!method.handler && !method.async_handler)) {
+    throw std::logic_error("method table: a row needs a name and a handler: " + method.name);
   }
   const auto name = method.name;
   if (!methods_.emplace(name, std::move(method)).second) {

@@ -32,6 +32,14 @@ struct Param {
 // result, or throws RpcError (or cyclerd::Error, mapped by the dispatcher) to answer with an error.
 using Handler = std::function<nlohmann::json(const nlohmann::json& params, const Caller& who)>;
 
+// Completes an asynchronous method, from any thread: `result` returns the answer or throws as a Handler
+// would (the dispatcher maps the error the same way).
+using Completion = std::function<void(std::function<nlohmann::json()> result)>;
+// Serves a method whose work is long (protocols.estimate's dry run) without holding the transport's thread:
+// it checks what needs the caller's thread, starts the work elsewhere and returns; `done` is then called
+// exactly once, from any thread. Throwing instead of starting answers at once, as a Handler does.
+using AsyncHandler = std::function<void(const nlohmann::json& params, const Caller& who, Completion done)>;
+
 // One row of the method table.
 struct Method {
   std::string name;           // "noun.verb"
@@ -39,6 +47,7 @@ struct Method {
   std::vector<Param> params;  // every accepted key; unknown keys are -32602
   Handler handler;
   std::string summary;        // one line saying what it does
+  AsyncHandler async_handler = {};  // set instead of `handler` for long work (see Dispatcher::handle_async)
 };
 
 class MethodTable {

@@ -90,7 +90,7 @@ void TcpSession::on_read(boost::system::error_code ec, std::size_t bytes) {
     // The client half-closed after a last message without a newline (`printf ... | nc`): answer it.
     std::string last = std::move(read_buffer_);
     read_buffer_.clear();
-    if (auto response = dispatcher_.handle(last, connection_)) send(std::move(*response));
+    dispatcher_.handle_async(last, connection_, answer_later());
     closing_ = true;
     if (!writing_) linger();
     return;
@@ -101,11 +101,19 @@ void TcpSession::on_read(boost::system::error_code ec, std::size_t bytes) {
   std::string_view line(read_buffer_.data(), bytes - 1);
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   arm_idle_timer();
-  if (!blank(line)) {
-    if (auto response = dispatcher_.handle(line, connection_)) send(std::move(*response));
-  }
+  if (!blank(line)) dispatcher_.handle_async(line, connection_, answer_later());
   read_buffer_.erase(0, bytes);
   if (queued_bytes_ < limits_.pause_reading_bytes) do_read();
+}
+
+Dispatcher::Respond TcpSession::answer_later() {
+  // A synchronous answer arrives on the strand and is queued at once, keeping answers in request order;
+  // an asynchronous one (protocols.estimate) comes from a worker thread and is posted to the strand.
+  return [self = shared_from_this()](std::optional<std::string> response) {
+    if (!response) return;
+    asio::dispatch(self->socket_.get_executor(),
+                   [self, text = std::move(*response)]() mutable { self->send(std::move(text)); });
+  };
 }
 
 void TcpSession::send(std::string line) {

@@ -31,6 +31,8 @@ class TcpSession final : public PushSink, public std::enable_shared_from_this<Tc
   void do_read();
   void on_read(boost::system::error_code ec, std::size_t bytes);
   void send(std::string line);
+  // Where the dispatcher's answer to one message goes (sent on the session's strand).
+  Dispatcher::Respond answer_later();
   void do_write();
   void on_write(boost::system::error_code ec, std::size_t bytes);
   void arm_idle_timer();
