@@ -131,5 +131,31 @@ TEST(Config, ListenAddressForms) {
   EXPECT_THROW(ListenAddress::parse("127.0.0.1:65536"), Error);
 }
 
+TEST(Config, LogFileIsRelativeToTheFileWithRotationBounds) {
+  const auto config = parse(R"({"auth": {"required": false}, "log": {"file": "logs/cyclerd.log", "max_size_mb": 2.5, "files": 3}})");
+  EXPECT_EQ(config.log_file, "/etc/cyclerd/logs/cyclerd.log");
+  EXPECT_DOUBLE_EQ(config.log_max_size_mb, 2.5);
+  EXPECT_EQ(config.log_files, 3);
+  EXPECT_FALSE(parse(kMinimal).log_file);  // console only unless asked
+}
+
+TEST(Config, LogSectionRefusesUnknownKeysAndBadBounds) {
+  EXPECT_NE(error_of(R"({"auth": {"required": false}, "log": {"path": "x.log"}})").find("/log/path"), std::string::npos);
+  EXPECT_NE(error_of(R"({"auth": {"required": false}, "log": {"file": "x.log", "files": 0}})").find("/log/files"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"({"auth": {"required": false}, "log": {"file": "x.log", "max_size_mb": "10"}})")
+                .find("/log/max_size_mb"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"({"auth": {"required": false}, "log": {"file": 3}})").find("/log/file"), std::string::npos);
+}
+
+TEST(Config, LogFileFlagOverridesTheFile) {
+  auto config = parse(R"({"auth": {"required": false}, "log": {"file": "a.log"}})");
+  ConfigOverrides overrides;
+  overrides.log_file = "b.log";
+  apply_overrides(config, overrides);
+  EXPECT_EQ(config.log_file, "b.log");
+}
+
 }  // namespace
 }  // namespace cyclerd

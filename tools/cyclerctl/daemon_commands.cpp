@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "protocols/runner/rate_table.hpp"
+#include "schema/export_samples.hpp"
 #include "tools/cyclerctl/commands.hpp"
 #include "tools/cyclerctl/rpc_client.hpp"
 #include "tools/cyclerctl/table.hpp"
@@ -96,6 +97,44 @@ json rate_json(const json& cycles) {
   json out = json::array();
   for (const auto& r : rate_table(rows)) out.push_back(to_json(r));
   return out;
+}
+
+// Every sample of a run, page by page (runs.samples from_index/limit), as the store's csv or json export
+// writes it (test_daemon_ops checks the bytes against `cyclerctl export --db`).
+std::string export_in_pages(RpcClient& rpc, std::int64_t run, const std::string& format) {
+  rpc.call("runs.get", {{"run_id", run}});  // an unknown run is refused before anything is written
+  static const std::vector<std::string> kColumns = {"index", "test_time_s", "unix_time_s", "voltage_V", "current_A",
+                                                    "temperature_C", "cycle_index", "step_index", "step_id",
+                                                    "step_capacity_Ah", "step_energy_Wh"};
+  json columns = json::object();
+  for (const auto& c : kColumns) columns[c] = json::array();
+  std::ostringstream csv;
+  if (format == "csv") {
+    for (std::size_t i = 0; i < kColumns.size(); ++i) csv << (i ? "," : "") << kColumns[i];
+    csv << '\n';
+  }
+  json next = 0;
+  while (!next.is_null()) {
+    const json page = rpc.call("runs.samples", {{"run_id", run}, {"from_index", next}, {"limit", 20000}});
+    const json& col = page.at("columns");
+    const std::size_t rows = col.at("index").size();
+    for (std::size_t r = 0; r < rows; ++r) {
+      if (format == "json") {
+        for (const auto& c : kColumns) columns[c].push_back(col.at(c)[r]);
+        continue;
+      }
+      for (std::size_t i = 0; i < kColumns.size(); ++i) {
+        const json& v = col.at(kColumns[i])[r];
+        if (i) csv << ',';
+        if (v.is_number_float()) csv << store::format_number(v.get<double>());
+        else if (!v.is_null()) csv << v.dump();
+      }
+      csv << '\n';
+    }
+    next = page.at("next_index");
+  }
+  if (format == "csv") return csv.str();
+  return json{{"decimated", false}, {"columns", columns}, {"run_id", run}}.dump() + "\n";
 }
 
 struct Args {
@@ -302,6 +341,21 @@ void add_daemon_commands(CLI::App& app, Action& action) {
       [](const json& r) {
         for (const auto& p : r["protocols"]) std::cout << text_of(p["name"]) << "  " << text_of(p["description"]) << '\n';
       });
+  auto* show_protocol = sub(protocols, "show", "a protocol's text (with --json: the protocol object and its summary)",
+      [args](RpcClient& rpc) {
+        json r = rpc.call("protocols.get", {{"name", args->protocol}});
+        // The stored text is a protocol object: --json gives it as one, not as a string to parse again.
+        if (r.contains("text") && r["text"].is_string()) {
+          r["protocol"] = json::parse(r["text"].get<std::string>(), nullptr, false);
+          if (r["protocol"].is_discarded()) r["protocol"] = nullptr;
+        }
+        return r;
+      },
+      [](const json& r) {
+        std::string text = r.value("text", "");
+        std::cout << text << (text.empty() || text.back() == '\n' ? "" : "\n");
+      });
+  show_protocol->add_option("name", args->protocol, "a protocol name (protocols list)")->required();
   auto* validate = sub(protocols, "validate", "check a protocol (against a cell and channel)",
       [args, protocol_value](RpcClient& rpc) {
         json p = {{"protocol", protocol_value()}};
@@ -330,15 +384,24 @@ void add_daemon_commands(CLI::App& app, Action& action) {
 
   daemon_export_hook() = [conn](std::int64_t run, const std::string& format, const std::string& out) {
     return guarded([&] {
-      const json r = connect(*conn)->call("runs.export", {{"run_id", run}, {"format", format}});
-      const std::string text = r["text"];
+      auto rpc = connect(*conn);
+      // csv and json are put together here from pages of runs.samples, so a run of any length never
+      // becomes one huge answer held in the daemon's memory; bdf comes whole from runs.export.
+      const std::string text = format == "bdf" ? rpc->call("runs.export", {{"run_id", run}, {"format", format}})["text"].get<std::string>()
+                                               : export_in_pages(*rpc, run, format);
+      const json r = {{"run_id", run}, {"format", format}, {"text", text}};
       if (out.empty()) {
-        std::cout << text;
+        if (conn->json) std::cout << r.dump() << '\n';  // {run_id, format, text}: one JSON object
+        else std::cout << text;
       } else {
         std::ofstream file(out, std::ios::binary);
         file << text;
         if (!file) throw RpcFailure(0, "cannot write " + out, nullptr);
-        std::cerr << "run " << run << " -> " << out << " (" << format << ")\n";
+        if (conn->json) {
+          std::cout << json{{"run_id", run}, {"format", format}, {"file", out}, {"bytes", text.size()}}.dump(2) << '\n';
+        } else {
+          std::cerr << "run " << run << " -> " << out << " (" << format << ")\n";
+        }
       }
       return kExitDone;
     });
