@@ -208,7 +208,7 @@ void ScpiSmuDriver::async_apply(std::size_t channel, const Setpoint& setpoint, D
     }
     output_on_ = true;
     setpoint_ = setpoint;
-    setpoint_start_t_s_ = last_t_s_;
+    setpoint_start_t_s_ = channel_time_now();
     fresh_setpoint_ = true;
     next_due_ = Clock::now();
     done(std::nullopt);
@@ -253,7 +253,10 @@ void ScpiSmuDriver::async_measure_impedance(std::size_t, const EisParams&, Spect
 // ---- readings --------------------------------------------------------------------------------------
 
 double ScpiSmuDriver::channel_time_now() const {
-  return std::chrono::duration<double>(Clock::now() - opened_wall_).count() * speed_;
+  // Anchored at the last reading (instrument time when the model stamps its readings), so a staircase
+  // follows the instrument's clock even when the host falls behind it.
+  auto anchor = last_reading_wall_ == Clock::time_point{} ? opened_wall_ : last_reading_wall_;
+  return last_t_s_ + std::chrono::duration<double>(Clock::now() - anchor).count() * speed_;
 }
 
 double ScpiSmuDriver::sweep_potential(double t_s) const {
@@ -284,7 +287,7 @@ void ScpiSmuDriver::staircase(int remaining, int total, Clock::time_point end, s
   if (remaining == 0) return then();
   auto step = (end - Clock::now()) / remaining;
   completions_.at(Clock::now() + step, [this, remaining, total, end, then] {
-    double v = sweep_potential(last_t_s_ + std::max(0.0, channel_time_now() - last_t_s_));
+    double v = sweep_potential(channel_time_now());
     link_->async_exchange(scpi_command(model_->voltage_level, v), Reply::none(),
                           [this, remaining, total, end, then](std::optional<Error>, std::vector<std::string>) {
                             // A lost level update shows in the next reading's exchange; the reading decides.
@@ -311,7 +314,15 @@ void ScpiSmuDriver::read_with_retries(int attempt, std::optional<Error> last, Sa
       });
       return;
     }
-    read_with_retries(attempt + 1, e, handler);
+    // A late or garbled reply may still be on its way: *OPC? answers "1" after everything before it,
+    // so the lines up to that "1" are the stale ones and the next request starts in step again.
+    link_->async_exchange("*OPC?", Reply::until_line([](std::string_view l) { return l == "1"; }),
+                          [this, attempt, handler, e](std::optional<Error> sync, std::vector<std::string> stale) {
+                            if (!sync && stale.size() > 1) {
+                              logger_->warn("{}: dropped {} stale line(s) after a failed reading", id_, stale.size() - 1);
+                            }
+                            read_with_retries(attempt + 1, e, handler);
+                          });
   };
   const ReadingLayout& layout = (setpoint_.mode == Mode::voltage || setpoint_.mode == Mode::sweep) && output_on_
                                     ? model_->voltage_source_layout
@@ -336,6 +347,7 @@ void ScpiSmuDriver::read_with_retries(int attempt, std::optional<Error> last, Sa
 
 void ScpiSmuDriver::finish_reading(const SmuReading& reading, SampleHandler handler) {
   double t = channel_time_now();
+  last_reading_wall_ = Clock::now();
   if (reading.time_s) {
     // Instrument time, made continuous: a timestamp that runs backwards (a reset buffer or a
     // reconnection) re-anchors the origin at the last channel time.

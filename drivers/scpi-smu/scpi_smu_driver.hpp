@@ -93,6 +93,7 @@ class ScpiSmuDriver final : public Driver {
   // The channel's clock: instrument timestamps when the model has them, else the host clock times speed.
   Clock::time_point opened_wall_{};
   Clock::time_point next_due_{};
+  Clock::time_point last_reading_wall_{};
   std::optional<double> stamp_origin_s_;  // the instrument time that maps to t_base_s_
   double t_base_s_ = 0;
   double last_t_s_ = 0;

@@ -23,6 +23,7 @@ struct Fake2400 {
   int reads = 0;
   std::optional<std::string> operator()(const std::string& line) {
     if (line == "*IDN?") return idn + "\n";
+    if (line == "*OPC?") return std::string("1\n");
     if (line == ":SYST:ERR?") {
       if (errors.empty()) return std::string("0,\"No error\"\n");
       std::string e = errors.front();

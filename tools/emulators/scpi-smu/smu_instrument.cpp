@@ -125,6 +125,8 @@ void SmuInstrument::command(const std::string& raw, std::vector<std::string>& re
   auto is = [&](std::string_view c) { return text == upper(std::string(c)); };
   if (text == "*IDN?") {
     replies.push_back("CYCLERD EMULATOR," + std::string(m.idn_match) + ",0,1.0");
+  } else if (text == "*OPC?") {
+    replies.push_back("1");
   } else if (text == "*CLS") {
     errors_.clear();
   } else if (text == "*RST") {
