@@ -100,15 +100,15 @@ void MethodscriptDriver::async_open(DoneHandler done) {
   });
 }
 
-void MethodscriptDriver::sync(Step done) {
+void MethodscriptDriver::sync(Step done, bool expected) {
   // A newline first flushes a half-written command out of the instrument's buffer; then Z stops a
   // script the instrument may still run from before (after a restart or a cut cable).
   transport_->async_exchange("\nZ", Reply::until_line([](std::string_view l) { return starts_with(l, 'Z'); }),
-                             [this, done = std::move(done)](std::optional<Error> e, std::vector<std::string> lines) {
+                             [this, expected, done = std::move(done)](std::optional<Error> e, std::vector<std::string> lines) {
                                if (e) return done(e);
                                script_running_ = false;
                                if (lines.back() != "Z") return done(std::nullopt);  // Z!0006: nothing ran
-                               log_->warn("{}: a script was still running; aborted it", where_);
+                               if (!expected) log_->warn("{}: a script was still running; aborted it", where_);
                                transport_->async_read(Reply::until_line([](std::string_view l) { return l.empty(); })
                                                           .within(abort_drain),
                                                       [done](std::optional<Error> drained, std::vector<std::string>) { done(drained); });
@@ -168,7 +168,7 @@ Error MethodscriptDriver::script_error(const ms::DeviceError& e) const {
 
 void MethodscriptDriver::stop_script(Step done) {
   if (!script_running_) return completions_.post([done = std::move(done)] { done(std::nullopt); });
-  sync(std::move(done));
+  sync(std::move(done), true);
 }
 
 void MethodscriptDriver::start_script(const ms::Script& script, Step done) {

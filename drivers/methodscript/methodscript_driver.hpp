@@ -59,7 +59,8 @@ class MethodscriptDriver final : public Driver {
   using Step = std::function<void(std::optional<Error>)>;
 
   std::optional<Error> check(std::size_t channel) const;
-  void sync(Step done);
+  // Aborts whatever runs and reads to its end; `expected`: a script of ours is known to run (no warning).
+  void sync(Step done, bool expected = false);
   void identify(Step done);
   void stop_script(Step done);
   void start_script(const methodscript::Script& script, Step done);

@@ -143,8 +143,9 @@ void Device::run(Program program) {
   } catch (const RuntimeError& e) {
     // A runtime error ends the script at once: on_finished does not run, the cell stays as it was.
     emit_raw("!" + hex4(e.code) + ": Line " + std::to_string(e.line));
-    emit_raw("");
+    // Idle before the end is said: the host may send its next command the moment it reads it.
     running_ = false;
+    emit_raw("");
     return;
   }
   try {
@@ -152,8 +153,8 @@ void Device::run(Program program) {
     exec(program.on_finished);
   } catch (...) {
   }
-  emit_raw("");
   running_ = false;
+  emit_raw("");
 }
 
 void Device::exec(const std::vector<Statement>& statements) {
