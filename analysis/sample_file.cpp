@@ -77,7 +77,7 @@ SampleFile parse_json(std::string_view text, std::string_view source, const Colu
   nlohmann::json doc;
   try {
     doc = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // bad syntax, and numbers beyond a double (out_of_range.406)
     fail(source, 0, std::string("not JSON: ") + e.what());
   }
   const nlohmann::json& cols = doc.contains("columns") ? doc["columns"] : doc;
@@ -87,6 +87,9 @@ SampleFile parse_json(std::string_view text, std::string_view source, const Colu
   const auto t = find_column(header, "time", mapping, source, true), v = find_column(header, "voltage", mapping, source, true),
              i = find_column(header, "current", mapping, source, true), c = find_column(header, "cycle", mapping, source, false);
   auto column = [&](std::size_t k) -> const nlohmann::json& { return cols[header[k]]; };
+  for (const auto& k : {t, v, i, c}) {
+    if (k && !column(*k).is_array()) fail(source, 0, "column '" + header[*k] + "' is not an array of numbers");
+  }
   const std::size_t n = column(*t).size();
   SampleFile f;
   f.format = "json";
