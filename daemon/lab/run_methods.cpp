@@ -65,6 +65,63 @@ json sample_page(Lab& lab, std::int64_t run, const store::SampleRange& range, co
   return out;
 }
 
+// runs.analysis: each kind a client asks for, the analyzer tables (stored kinds) it answers with, and
+// whether a table holds one result per run (an object) rather than rows (an array).
+struct AnalysisKind {
+  std::string_view kind;
+  std::vector<std::pair<std::string_view, bool>> tables;  // stored kind, one per run
+};
+const std::vector<AnalysisKind>& analysis_kinds() {
+  static const std::vector<AnalysisKind> kinds = {
+      {"cycles", {{"cycles", false}, {"summary", true}}},
+      {"rate", {{"rate_table", false}}},
+      {"dqdv", {{"dqdv", false}}},
+      {"cv", {{"cv_cycles", false}, {"cv_peak_tracks", false}, {"cv_kinetics", true}}},
+      {"gitt", {{"gitt", false}}},
+      {"eis", {{"eis", false}}},
+      {"drt", {{"eis", false}}},  // the DRT of each spectrum, taken from its EIS result
+      {"summary", {{"summary", true}}},
+  };
+  return kinds;
+}
+
+json analysis_result(Lab& lab, std::int64_t run, const std::string& kind) {
+  const auto& kinds = analysis_kinds();
+  const auto it = std::find_if(kinds.begin(), kinds.end(), [&](const AnalysisKind& k) { return k.kind == kind; });
+  if (it == kinds.end()) {
+    std::string valid;
+    for (const auto& k : kinds) valid += (valid.empty() ? "" : ", ") + std::string(k.kind);
+    throw rpc::RpcError::invalid_params("unknown analysis kind \"" + kind + "\" (kinds: " + valid + ")",
+                                        {{"/kind", "one of " + valid}});
+  }
+  lab.run_info(run);  // -32003 for an unknown run
+  std::vector<std::string> stored;
+  for (const auto& [table, one] : it->tables) stored.emplace_back(table);
+  const auto rows = lab.reader().analyses(run, stored);
+  json out = {{"run_id", run}, {"kind", kind}};
+  for (const auto& [table, one] : it->tables) {
+    const std::string name = kind == "drt" ? "drt" : std::string(table);
+    json value = one ? json(nullptr) : json::array();
+    for (const auto& r : rows) {
+      if (r.kind != table) continue;
+      json row = json::parse(r.result_json, nullptr, false);
+      if (kind == "drt") {
+        if (!row.contains("drt") || row["drt"].is_null()) continue;
+        json drt = row["drt"];
+        drt["step_index"] = row.value("step_index", json(nullptr));
+        row = std::move(drt);
+      }
+      if (one) {
+        value = std::move(row);
+      } else {
+        value.push_back(std::move(row));
+      }
+    }
+    out[name] = std::move(value);
+  }
+  return out;
+}
+
 // A control method: {run_id} in, the Lab acts with the caller's name, the run's status out.
 void add_control(rpc::MethodTable& table, Lab& lab, std::string name, std::string summary,
                  void (Lab::*act)(std::int64_t, const std::string&)) {
@@ -202,6 +259,17 @@ void add_run_methods(rpc::MethodTable& table, Lab& lab) {
             return json{{"events", out}};
           },
       .summary = "a run's events: state changes with who, safety trips, faults, notes",
+  });
+  table.add({
+      .name = "runs.analysis",
+      .role = rpc::Role::viewer,
+      .params = {{"run_id", ParamType::integer, true, "the run"},
+                 {"kind", ParamType::string, true, "cycles, rate, dqdv, cv, gitt, eis, drt or summary"}},
+      .handler =
+          [&lab](const json& p, const rpc::Caller&) {
+            return analysis_result(lab, run_id(p), rpc::string_param(p, "kind"));
+          },
+      .summary = "a run's live analysis as stored (the latest result of each analyzer, DESIGN.md field names)",
   });
   table.add({
       .name = "runs.export",

@@ -20,7 +20,61 @@ double wall_unix_s() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
+// How each analyzer table keys its results: by fields of the row itself, by order of appearance, or one
+// result per run. A table not listed appends (by order), so nothing new is ever overwritten by mistake.
+enum class KeyBy { fields, ordinal, one };
+struct KeyRule {
+  std::string_view kind;
+  KeyBy by;
+  std::string_view field1, field2;
+};
+constexpr KeyRule kKeyRules[] = {
+    {"cycles", KeyBy::fields, "cycle_index", ""},
+    {"cv_cycles", KeyBy::fields, "cycle_index", ""},
+    {"dqdv", KeyBy::fields, "cycle_index", "half"},
+    {"gitt", KeyBy::fields, "pulse_index", ""},
+    {"eis", KeyBy::fields, "step_index", ""},
+    {"rate_table", KeyBy::ordinal, "", ""},
+    {"cv_peak_tracks", KeyBy::ordinal, "", ""},
+    {"summary", KeyBy::one, "", ""},
+    {"cv_kinetics", KeyBy::one, "", ""},
+};
+
+std::string key_part(const nlohmann::json& row, std::string_view field) {
+  const auto it = row.find(std::string(field));
+  if (it == row.end()) return "";
+  return it->is_string() ? it->get<std::string>() : it->dump();
+}
+
 }  // namespace
+
+analysis::ChannelAnalysisOptions analysis_options(const Protocol& protocol, const StoredRun& run,
+                                                  const analysis::GittMaterial& material) {
+  // dQ/dV and CV accumulate on a fixed voltage grid: the protocol's safety window, else 0..5 V (every
+  // chemistry the lab cycles fits in it; the grid is only coarser).
+  const double lo = protocol.safety.v_min_V.value_or(0.0);
+  double hi = protocol.safety.v_max_V.value_or(5.0);
+  if (!(hi > lo)) hi = lo + 5.0;
+  auto o = analysis::ChannelAnalysisOptions::for_cell(run.active_mass_g, lo, hi);
+  o.gitt.material = material;
+  return o;
+}
+
+std::string analysis_key(std::string_view kind, const nlohmann::json& row, std::int64_t ordinal) {
+  for (const auto& rule : kKeyRules) {
+    if (rule.kind != kind) continue;
+    switch (rule.by) {
+      case KeyBy::one: return "";
+      case KeyBy::ordinal: return std::to_string(ordinal);
+      case KeyBy::fields: {
+        std::string key = key_part(row, rule.field1);
+        if (!rule.field2.empty()) key += "/" + key_part(row, rule.field2);
+        return key;
+      }
+    }
+  }
+  return std::to_string(ordinal);
+}
 
 StepNumbers::StepNumbers(const Protocol& protocol) { add(protocol.steps); }
 
@@ -43,8 +97,33 @@ std::string StepNumbers::kind(std::string_view pointer) const {
 }
 
 StorageConsumer::StorageConsumer(store::Writer& writer, ChannelRunner& runner, const Protocol& protocol, StoredRun run,
-                                 Refused refused)
-    : writer_(writer), runner_(runner), steps_(protocol), run_(run), refused_(std::move(refused)) {}
+                                 Refused refused, const analysis::GittMaterial& material)
+    : writer_(writer),
+      runner_(runner),
+      steps_(protocol),
+      run_(run),
+      refused_(std::move(refused)),
+      analysis_(protocol, analysis_options(protocol, run, material),
+                [this](std::string_view kind, const nlohmann::json& row) { store_result(kind, row); }) {}
+
+void StorageConsumer::store_result(std::string_view kind, const nlohmann::json& row) {
+  auto count = result_counts_.find(kind);
+  if (count == result_counts_.end()) count = result_counts_.emplace(std::string(kind), 0).first;
+  store::AnalysisRow a;
+  a.run_id = run_.run_id;
+  a.kind = std::string(kind);
+  a.key = analysis_key(kind, row, count->second++);
+  a.unix_time_s = unix_of(runner_.engine().state().last_t_s);
+  a.result_json = row.dump();
+  // Only the latest result per key goes to storage: a batch never carries a result twice.
+  for (auto& pending : batch_.analyses) {
+    if (pending.kind == a.kind && pending.key == a.key) {
+      pending = std::move(a);
+      return;
+    }
+  }
+  batch_.analyses.push_back(std::move(a));
+}
 
 double StorageConsumer::unix_of(double channel_t_s) {
   if (!run_.wall_clock_time) return run_.start_unix_s + (channel_t_s - runner_.engine().state().run_start_t_s);
@@ -54,6 +133,7 @@ double StorageConsumer::unix_of(double channel_t_s) {
 }
 
 void StorageConsumer::on_record(const RunRecord& r) {
+  analysis_.on_record(r);
   const auto& st = runner_.engine().state();
   store::SampleRow row;
   row.run_id = run_.run_id;
@@ -96,6 +176,9 @@ void StorageConsumer::on_step_end(const StepEnd& s) {
 }
 
 void StorageConsumer::on_cycle_end(const CycleEnd& c) {
+  analysis_.on_cycle_end(c);
+  // The run's summary (retention, decay per cycle) changes with every cycle: one row, replaced.
+  store_result("summary", analysis_.analysis().cycle_stats().summary());
   const CycleSummary s = summarize(c, run_.active_mass_g);
   store::CycleSummaryRow row;
   row.run_id = run_.run_id;
@@ -125,6 +208,28 @@ void StorageConsumer::on_event(const RunEvent& e) {
   row.who = "cyclerd";
   row.data_json = nlohmann::json{{"test_time_s", e.t_s - runner_.engine().state().run_start_t_s}}.dump();
   batch_.events.push_back(std::move(row));
+}
+
+void StorageConsumer::on_spectrum(std::int64_t step_index, const std::vector<ImpedancePoint>& spectrum) {
+  nlohmann::json f = nlohmann::json::array(), re = nlohmann::json::array(), im = nlohmann::json::array();
+  for (const auto& p : spectrum) f.push_back(p.frequency_Hz), re.push_back(p.z_ohm.real()), im.push_back(p.z_ohm.imag());
+  store::SpectrumRow row;
+  row.run_id = run_.run_id;
+  row.step_index = step_index;
+  row.cycle_index = runner_.engine().state().cycle.index;
+  row.unix_time_s = unix_of(runner_.engine().state().last_t_s);
+  row.points_json = nlohmann::json{{"frequency_Hz", f}, {"z_real_ohm", re}, {"z_imag_ohm", im}}.dump();
+  batch_.spectra.push_back(std::move(row));
+  analysis_.on_spectrum(step_index, spectrum);
+}
+
+void StorageConsumer::on_run_end(RunState state) {
+  if (state == RunState::interrupted) return;
+  analysis_.on_run_end(state);  // closes open half-cycles, the last rate group, CV tracks and kinetics
+  // GITT pulses learn their state of charge only once the titration is over: store them again.
+  if (!analysis_.analysis().gitt().pulses().empty()) {
+    for (const auto& pulse : analysis_.analysis().results()["gitt"]) store_result("gitt", pulse);
+  }
 }
 
 void StorageConsumer::add_state(RunState state, const std::string& who, const std::string& why) {
@@ -165,9 +270,14 @@ bool StorageConsumer::submit(const RunCheckpoint& checkpoint, std::uint64_t* seq
   const auto result = writer_.submit(std::move(batch_));
   if (!result.accepted()) {
     batch_.checkpoints.clear();
-    if (!refused_reported_ && refused_) {
+    if (!refused_reported_) {
       refused_reported_ = true;
-      refused_(result.message.empty() ? "storage refused a batch" : result.message);
+      const std::string why = result.message.empty() ? "storage refused a batch" : result.message;
+      // On record as soon as storage takes rows again, in order with the rows that waited.
+      store::EventRow event{run_.run_id, wall_unix_s(), "storage_error", "recording paused: " + why, "cyclerd",
+                            nlohmann::json{{"queue_full", result.status == store::SubmitStatus::queue_full}}.dump()};
+      batch_.events.push_back(std::move(event));
+      if (refused_) refused_(why);
     }
     return false;
   }

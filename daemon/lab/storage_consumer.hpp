@@ -1,6 +1,8 @@
 // The storage consumer: turns one run's stream (records, step and cycle ends, events) into store:: rows
 // and hands them to the Writer in batches, each closed by the run's checkpoint taken at the same moment
-// between two samples, so that after any crash the stored data and the checkpoint agree.
+// between two samples, so that after any crash the stored data and the checkpoint agree. It also runs the
+// run's live analyzers (an AnalysisFeed) and stores their results in the same batches, so they agree with
+// the samples too. The daemon and `cyclerctl simulate --db` both record through it.
 #pragma once
 
 #include <chrono>
@@ -9,6 +11,8 @@
 #include <map>
 #include <string>
 
+#include "analysis/gitt.hpp"
+#include "protocols/runner/analysis_feed.hpp"
 #include "protocols/runner/channel_runner.hpp"
 #include "schema/writer.hpp"
 
@@ -36,18 +40,31 @@ struct StoredRun {
   bool wall_clock_time = false;
 };
 
+// The live analysis options of a run: the cell's mass and material (for GITT diffusion coefficients),
+// the protocol's voltage window.
+analysis::ChannelAnalysisOptions analysis_options(const Protocol& protocol, const StoredRun& run,
+                                                  const analysis::GittMaterial& material = {});
+
+// A live result's key within its kind (store::AnalysisRow::key): results of one kind with the same key
+// replace each other. `ordinal` counts the kind's results so far, for rows that carry no index of their own.
+std::string analysis_key(std::string_view kind, const nlohmann::json& row, std::int64_t ordinal);
+
 class StorageConsumer : public RunConsumer {
  public:
   // Called when the writer refused a batch (queue full, storage failing); the run must pause.
   using Refused = std::function<void(const std::string& why)>;
 
+  // `material`: the cell's, for the GITT analyzer's diffusion coefficients (its mass is the run's).
   StorageConsumer(store::Writer& writer, ChannelRunner& runner, const Protocol& protocol, StoredRun run,
-                  Refused refused);
+                  Refused refused, const analysis::GittMaterial& material = {});
 
   void on_record(const RunRecord& r) override;
   void on_step_end(const StepEnd& s) override;
   void on_cycle_end(const CycleEnd& c) override;
   void on_event(const RunEvent& e) override;
+  void on_spectrum(std::int64_t step_index, const std::vector<ImpedancePoint>& spectrum) override;
+  // A run that ended (not one interrupted: it goes on after a restart) publishes its final analysis.
+  void on_run_end(RunState state) override;
 
   // Adds a state change (and its event) to the pending batch.
   void add_state(RunState state, const std::string& who, const std::string& why);
@@ -55,9 +72,12 @@ class StorageConsumer : public RunConsumer {
   // writer refused it; the rows stay pending for the next attempt. On success, the batch's sequence.
   bool submit(const RunCheckpoint& checkpoint, std::uint64_t* sequence = nullptr);
   bool has_pending() const { return batch_.row_count() > 0; }
+  const AnalysisFeed& analysis() const { return analysis_; }
 
  private:
   void maybe_submit();
+  // The analyzers' sink: the latest result per (kind, key) waits in the pending batch.
+  void store_result(std::string_view kind, const nlohmann::json& row);
   double unix_of(double channel_t_s);
 
   store::Writer& writer_;
@@ -72,6 +92,8 @@ class StorageConsumer : public RunConsumer {
   std::int64_t last_index_ = -1;
   double last_unix_s_ = 0;  // the latest stamp given (wall_clock_time: stamps never go back)
   std::chrono::steady_clock::time_point last_submit_ = std::chrono::steady_clock::now();
+  std::map<std::string, std::int64_t, std::less<>> result_counts_;  // results so far per kind
+  AnalysisFeed analysis_;  // last: its sink writes into the members above
 };
 
 }  // namespace cyclerd::lab

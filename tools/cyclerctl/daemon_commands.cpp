@@ -83,6 +83,34 @@ void print_cycles(const json& cycles) {
   t.print(std::cout);
 }
 
+// runs.analysis for people: each table's scalar columns (arrays such as a dQ/dV curve are left to --json),
+// and one-per-run results as "name: value" lines.
+void print_analysis(const json& result) {
+  for (const auto& [name, value] : result.items()) {
+    if (name == "run_id" || name == "kind") continue;
+    std::cout << name << ":\n";
+    if (value.is_object()) {
+      for (const auto& [k, v] : value.items()) {
+        if (!v.is_structured()) std::cout << "  " << k << ": " << text_of(v, 4) << '\n';
+      }
+    } else if (value.is_array() && !value.empty()) {
+      std::vector<std::string> columns;
+      for (const auto& [k, v] : value.front().items()) {
+        if (!v.is_structured()) columns.push_back(k);
+      }
+      TextTable t(columns);
+      for (const auto& row : value) {
+        std::vector<std::string> cells;
+        for (const auto& k : columns) cells.push_back(text_of(row.value(k, json()), 4));
+        t.add_row(cells);
+      }
+      t.print(std::cout);
+    } else {
+      std::cout << "  (none yet)\n";
+    }
+  }
+}
+
 // The rate table of a run's cycles (DESIGN.md: the formation cycle is left out).
 json rate_json(const json& cycles) {
   std::vector<CycleSummary> rows;
@@ -275,6 +303,14 @@ void add_daemon_commands(CLI::App& app, Action& action) {
     });
   });
   events->add_option("run", args->run, "the run id")->required();
+
+  auto* analysis = command("analysis", "a run's live analysis as stored (runs.analysis)",
+                           [args, emit](RpcClient& rpc, const Connection& c) {
+                             return emit(c, rpc.call("runs.analysis", {{"run_id", args->run}, {"kind", args->text}}),
+                                         print_analysis);
+                           });
+  analysis->add_option("run", args->run, "the run id")->required();
+  analysis->add_option("kind", args->text, "cycles, rate, dqdv, cv, gitt, eis, drt or summary")->required();
 
   auto* cells = app.add_subcommand("cells", "the cells under test");
   cells->require_subcommand(1);

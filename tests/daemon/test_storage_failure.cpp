@@ -1,0 +1,127 @@
+// Storage failing under the real daemon. The database is capped in size (CYCLERD_MAX_PAGE_COUNT, SQLite's
+// max_page_count: the stand-in for a full disk, as a tiny filesystem needs root) just above an old run
+// recorded by `cyclerctl simulate --db`. The new run fills it: SQLite says the disk is full, the run must
+// go to a safe pause with a storage_error event, resuming must be refused while storage fails, and once
+// space is back (the old run's samples deleted, as a technician would) the run resumes and completes with
+// every sample stored once, in order, and the same cycles as an undisturbed simulation.
+#include <sqlite3.h>
+
+#include "schema/database.hpp"
+#include "tests/daemon/storage_daemon.hpp"
+
+namespace cyclerd::test::storage {
+namespace {
+
+const std::string kProtocol = "--protocol rate-capability --param cycles_per_rate=1 --preset zns-znse --mass-mg 1";
+
+std::int64_t page_count(const fs::path& db) {
+  store::Connection c(db.string(), store::OpenMode::read_only);
+  return c.query_int("PRAGMA page_count");
+}
+
+// Frees the pages of a run's samples, from outside the daemon (its writer reuses them).
+void delete_samples(const fs::path& db, std::int64_t run_id) {
+  sqlite3* h = nullptr;
+  ASSERT_EQ(sqlite3_open(db.c_str(), &h), SQLITE_OK);
+  sqlite3_busy_timeout(h, 5000);
+  const std::string sql = "DELETE FROM samples WHERE run_id=" + std::to_string(run_id) +
+                          "; DELETE FROM sample_summary WHERE run_id=" + std::to_string(run_id) + ";";
+  EXPECT_EQ(sqlite3_exec(h, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(h);
+  sqlite3_close(h);
+}
+
+TEST(StorageFailure, FullDatabasePausesTheRunWithStorageErrorAndRecordingResumesWithoutLoss) {
+  const auto dir = make_temp_dir();
+  const auto db = dir / "lab.sqlite";
+  int code = -1;
+  // The old run, and the reference: the same protocol on the same simulated cell (seed 1), undisturbed.
+  const json old_run = json::parse(cyclerctl("simulate " + kProtocol + " --seed 1 --json --db " + db.string() + " 2>/dev/null", code));
+  ASSERT_EQ(code, 0);
+  const std::int64_t old_id = old_run.at("run_id");
+  const std::int64_t records = old_run["totals"]["records"];
+  // Room for about a third of a second run: it fails part way.
+  const std::int64_t pages = page_count(db);
+  const std::int64_t cap = pages + pages / 3;
+
+  std::int64_t run_id = 0;
+  {
+    DaemonOnFile daemon(dir, kOneChannel, db, {{"CYCLERD_MAX_PAGE_COUNT", std::to_string(cap)}});
+    Client c(daemon.port());
+    result(c, "cells.create", {{"name", "A"}, {"active_mass_mg", 1.0}});
+    run_id = result(c, "runs.submit", {{"channel", "sim-1"}, {"cell", "A"}, {"protocol", "rate-capability"},
+                                       {"params", {{"cycles_per_rate", "1"}}}})
+                 .at("run_id");
+
+    // The disk fills: a safe pause, not a failure and not a completed run with holes.
+    ASSERT_EQ(wait_for_state(c, run_id, "paused", 60), "paused") << read_file(dir / "stderr.txt");
+    EXPECT_EQ(result(c, "channels.get", {{"channel", "sim-1"}})["state"], "paused");
+    const json refused = call(c, "runs.resume", {{"run_id", run_id}});
+    ASSERT_TRUE(refused.contains("error")) << refused.dump();
+    EXPECT_EQ(refused["error"]["code"], -32007);
+    EXPECT_EQ(refused["error"]["data"]["code"], "storage_error");
+    EXPECT_NE(refused["error"]["message"].get<std::string>().find("full"), std::string::npos) << refused.dump();
+    const std::int64_t stored_while_full = result(c, "runs.get", {{"run_id", run_id}})["samples"];
+    EXPECT_GT(stored_while_full, 0);
+    EXPECT_LT(stored_while_full, records);
+
+    // Space comes back; the writer's retry stores what waited, then a person resumes.
+    delete_samples(db, old_id);
+    bool resumed = false;
+    for (int i = 0; i < 100 && !resumed; ++i) {
+      resumed = call(c, "runs.resume", {{"run_id", run_id}}).contains("result");
+      if (!resumed) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ASSERT_TRUE(resumed) << "runs.resume still refused after space came back";
+    ASSERT_EQ(wait_for_state(c, run_id, "completed", 60), "completed") << read_file(dir / "stderr.txt");
+
+    // The events say why it paused and who resumed it.
+    const json events = result(c, "runs.events", {{"run_id", run_id}})["events"];
+    bool storage_error = false, paused_for_storage = false, resumed_event = false;
+    for (const auto& e : events) {
+      const std::string kind = e["kind"], text = e["text"];
+      if (kind == "storage_error" && text.find("full") != std::string::npos) storage_error = true;
+      if (kind == "state" && e["data"]["state"] == "paused" && text.find("storage") != std::string::npos) {
+        paused_for_storage = true;
+      }
+      if (kind == "state" && e["data"]["state"] == "running" && text.find("resumed") != std::string::npos) {
+        resumed_event = true;
+      }
+    }
+    EXPECT_TRUE(storage_error) << events.dump(1);
+    EXPECT_TRUE(paused_for_storage) << events.dump(1);
+    EXPECT_TRUE(resumed_event) << events.dump(1);
+    daemon.terminate();
+  }
+
+  // Every sample once, in order: nothing acknowledged was lost, nothing waiting in memory was dropped.
+  store::Connection c(db.string(), store::OpenMode::read_only);
+  auto s = c.prepare("SELECT count(*), min(sample_index), max(sample_index) FROM samples WHERE run_id=?");
+  s.bind(1, run_id);
+  ASSERT_TRUE(s.step());
+  const std::int64_t stored = s.column_int(0);
+  EXPECT_EQ(s.column_int(1), 0);
+  EXPECT_EQ(s.column_int(2), stored - 1) << "a gap in the run's samples";
+  // The pause adds at most a record where the step resumed; the run is otherwise the simulation's.
+  EXPECT_NEAR(static_cast<double>(stored), static_cast<double>(records), 0.01 * static_cast<double>(records));
+  auto ic = c.prepare("PRAGMA integrity_check");
+  ASSERT_TRUE(ic.step());
+  EXPECT_EQ(ic.column_text(0), "ok");
+  // The pause at rest changed next to nothing in the physics: the cycles are the undisturbed simulation's.
+  auto cycles = c.prepare("SELECT cycle_index, discharge_capacity_Ah, charge_capacity_Ah FROM cycle_summaries "
+                          "WHERE run_id=? ORDER BY cycle_index");
+  cycles.bind(1, run_id);
+  std::size_t n = 0;
+  while (cycles.step()) {
+    ASSERT_LT(n, old_run["cycles"].size());
+    EXPECT_EQ(cycles.column_int(0), static_cast<std::int64_t>(n) + 1);
+    const double dis = old_run["cycles"][n]["discharge_capacity_Ah"], ch = old_run["cycles"][n]["charge_capacity_Ah"];
+    EXPECT_NEAR(cycles.column_double(1), dis, 0.01 * dis) << "cycle " << n + 1;
+    EXPECT_NEAR(cycles.column_double(2), ch, 0.01 * ch) << "cycle " << n + 1;
+    ++n;
+  }
+  EXPECT_EQ(n, old_run["cycles"].size());
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace cyclerd::test::storage
