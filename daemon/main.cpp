@@ -20,6 +20,7 @@
 #include "daemon/lab/lab.hpp"
 #include "daemon/lab/lab_methods.hpp"
 #include "daemon/methods/methods.hpp"
+#include "daemon/push/lab_push.hpp"
 #include "daemon/rpc/dispatcher.hpp"
 #include "daemon/rpc/tcp_server.hpp"
 #include "daemon/systemd.hpp"
@@ -86,6 +87,7 @@ int serve(const Config& config) {
   lab::add_cell_methods(methods, lab);
   lab::add_run_methods(methods, lab);
   lab::add_estimate_method(methods, lab);
+  push::LabPush lab_push(io, lab, methods);  // subscribe/unsubscribe and the runs.progress ticker
   lab.start();
 
   rpc::Dispatcher dispatcher(methods, tokens ? &*tokens : nullptr, config.auth_required);
@@ -105,6 +107,7 @@ int serve(const Config& config) {
     log->info("signal {}: shutting down", signal);
     systemd.stopping();
     server.stop();
+    lab_push.stop();
     // Runs stop between two samples with a checkpoint, channels go safe, storage is flushed; then, with
     // every connection closed and no timer left, io.run() returns.
     lab.shutdown([] {});

@@ -3,6 +3,7 @@
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
+#include "daemon/push/record_topics.hpp"
 #include "daemon/rpc/method_table.hpp"
 #include "daemon/rpc/rpc_error.hpp"
 #include "protocols/library.hpp"
@@ -103,6 +104,7 @@ void Lab::reset_channel(const std::string& id, const std::string& who) {
   batch.events.back().unix_time_s =
       std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   ch.fault_reason.clear();
+  push::publish(push_, batch.events.back());
   if (!writer_->submit(std::move(batch)).accepted()) throw rpc::RpcError::storage_error("storage refused the event");
   ch.online = true;
   start_next(ch);

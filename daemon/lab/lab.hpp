@@ -22,6 +22,7 @@
 #include "daemon/config.hpp"
 #include "daemon/lab/alerts.hpp"
 #include "daemon/lab/channel.hpp"
+#include "daemon/push/topic_bus.hpp"
 #include "protocols/parser.hpp"
 #include "schema/reader.hpp"
 #include "schema/writer.hpp"
@@ -78,6 +79,8 @@ class Lab final : public ChannelDirectory {
   store::Writer& writer() { return *writer_; }
   const Alerts& alerts() const { return alerts_; }
   const Config& config() const { return config_; }
+  // Where samples, cycle summaries and events are pushed to subscribers as they arise (daemon/push).
+  push::TopicBus& push_bus() { return push_; }
 
  private:
   Channel& channel(std::string_view id);
@@ -100,6 +103,7 @@ class Lab final : public ChannelDirectory {
 
   Config config_;
   boost::asio::io_context& io_;
+  push::TopicBus push_;  // first built, last destroyed: every run's consumer points at it
   std::unique_ptr<store::Writer> writer_;
   std::unique_ptr<store::Reader> reader_;
   std::vector<std::unique_ptr<Channel>> channels_;

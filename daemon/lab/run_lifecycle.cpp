@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/lab/lab.hpp"
+#include "daemon/push/record_topics.hpp"
 #include "daemon/rpc/rpc_error.hpp"
 #include "drivers/sim/model/cell_params.hpp"
 #include "drivers/sim/sim_driver.hpp"
@@ -30,6 +31,7 @@ void Lab::record_state(std::int64_t run_id, RunState state, const std::string& w
   store::RecordBatch batch;
   batch.states.push_back({run_id, std::string(to_string(state)), wall_unix_s()});
   batch.events.push_back({run_id, wall_unix_s(), "state", why, who, json{{"state", to_string(state)}}.dump()});
+  push::publish(push_, batch.events.back());
   const auto r = writer_->submit(std::move(batch));
   if (!r.accepted()) throw rpc::RpcError::storage_error("the change was not recorded: " + r.message);
   live_[run_id].state = state;
@@ -97,6 +99,7 @@ void Lab::launch(Channel& ch, const store::RunInfo& info, const std::optional<Ru
   stored.run_id = info.id;
   stored.active_mass_g = mass_g;
   stored.start_unix_s = start_unix;
+  stored.push = &push_;
   stored.wall_clock_time = accelerated;
   run->storage = std::make_unique<StorageConsumer>(
       *writer_, *run->runner, protocol, stored,
@@ -256,6 +259,7 @@ void Lab::note(std::int64_t run_id, const std::string& text, const std::string& 
   run_info(run_id);
   store::RecordBatch batch;
   batch.events.push_back({run_id, wall_unix_s(), "note", text, who, "{}"});
+  push::publish(push_, batch.events.back());
   if (!writer_->submit(std::move(batch)).accepted()) throw rpc::RpcError::storage_error("the note was not stored");
 }
 

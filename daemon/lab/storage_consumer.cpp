@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "daemon/push/record_topics.hpp"
 #include "protocols/runner/cycle_summary.hpp"
 
 namespace cyclerd::lab {
@@ -153,6 +154,7 @@ void StorageConsumer::on_record(const RunRecord& r) {
   }
   if (step_first_index_ < 0) step_first_index_ = r.index;
   last_index_ = r.index;
+  if (run_.push) push::publish(*run_.push, row);
   batch_.samples.push_back(row);
   maybe_submit();
 }
@@ -194,6 +196,7 @@ void StorageConsumer::on_cycle_end(const CycleEnd& c) {
   row.mean_charge_voltage_V = s.mean_charge_voltage_V;
   row.mean_discharge_voltage_V = s.mean_discharge_voltage_V;
   row.duration_s = s.duration_s;
+  if (run_.push) push::publish(*run_.push, row);
   batch_.cycles.push_back(row);
 }
 
@@ -207,6 +210,7 @@ void StorageConsumer::on_event(const RunEvent& e) {
   row.text = e.message;
   row.who = "cyclerd";
   row.data_json = nlohmann::json{{"test_time_s", e.t_s - runner_.engine().state().run_start_t_s}}.dump();
+  if (run_.push) push::publish(*run_.push, row);
   batch_.events.push_back(std::move(row));
 }
 
@@ -242,6 +246,7 @@ void StorageConsumer::add_state(RunState state, const std::string& who, const st
   row.text = why;
   row.who = who;
   row.data_json = nlohmann::json{{"state", to_string(state)}}.dump();
+  if (run_.push) push::publish(*run_.push, row);
   batch_.events.push_back(std::move(row));
 }
 
@@ -276,6 +281,7 @@ bool StorageConsumer::submit(const RunCheckpoint& checkpoint, std::uint64_t* seq
       // On record as soon as storage takes rows again, in order with the rows that waited.
       store::EventRow event{run_.run_id, wall_unix_s(), "storage_error", "recording paused: " + why, "cyclerd",
                             nlohmann::json{{"queue_full", result.status == store::SubmitStatus::queue_full}}.dump()};
+      if (run_.push) push::publish(*run_.push, event);
       batch_.events.push_back(std::move(event));
       if (refused_) refused_(why);
     }

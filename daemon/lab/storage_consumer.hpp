@@ -12,6 +12,7 @@
 #include <string>
 
 #include "analysis/gitt.hpp"
+#include "daemon/push/topic_bus.hpp"
 #include "protocols/runner/analysis_feed.hpp"
 #include "protocols/runner/channel_runner.hpp"
 #include "schema/writer.hpp"
@@ -35,6 +36,7 @@ struct StoredRun {
   std::int64_t run_id = 0;
   double active_mass_g = 0;
   double start_unix_s = 0;   // unix time of test time 0 (a real-time channel: unix = start + test time)
+  push::TopicBus* push = nullptr;  // subscribers get each sample, cycle summary and event as it is added
   // An accelerated simulation runs ahead of the wall clock: its samples and events are stamped with the
   // wall time they were taken at (never decreasing) instead of start + test time, which lies in the future.
   bool wall_clock_time = false;

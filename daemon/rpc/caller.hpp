@@ -25,6 +25,9 @@ class PushSink {
   virtual ~PushSink() = default;
   // Queues one JSON text for the client; false when the client cannot keep up and the line was dropped.
   virtual bool push(std::string json_text) = 0;
+  // Queues one short last message even past the bound (the `subscription.dropped` notice, once per
+  // drop, so a slow client still learns why its stream ended). A transport that cannot may refuse it.
+  virtual bool push_notice(std::string json_text) { return push(std::move(json_text)); }
 };
 
 // The identity behind one request.

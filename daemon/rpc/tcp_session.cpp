@@ -57,11 +57,23 @@ void TcpSession::close() {
 }
 
 bool TcpSession::push(std::string json_text) {
-  // queued_bytes_ is read here without the strand: a stale value only shifts the bound by one message.
-  if (queued_bytes_ + json_text.size() > limits_.max_queued_bytes) return false;
-  asio::post(socket_.get_executor(),
-             [self = shared_from_this(), line = std::move(json_text)]() mutable { self->send(std::move(line)); });
+  // Counted when queued, not when the strand gets to it: a burst of publications within one handler
+  // (a channel at speed "max") must meet the bound too. Two racing pushes may pass it by one message.
+  if (queued_bytes_.load() + json_text.size() + 1 > limits_.max_queued_bytes) return false;
+  post_push(std::move(json_text));
   return true;
+}
+
+bool TcpSession::push_notice(std::string json_text) {
+  post_push(std::move(json_text));
+  return true;
+}
+
+void TcpSession::post_push(std::string json_text) {
+  json_text.push_back('\n');
+  queued_bytes_ += json_text.size();
+  asio::post(socket_.get_executor(),
+             [self = shared_from_this(), line = std::move(json_text)]() mutable { self->enqueue(std::move(line)); });
 }
 
 void TcpSession::do_read() {
@@ -120,6 +132,14 @@ void TcpSession::send(std::string line) {
   if (closed_) return;
   line.push_back('\n');
   queued_bytes_ += line.size();
+  enqueue(std::move(line));
+}
+
+void TcpSession::enqueue(std::string line) {
+  if (closed_) {
+    queued_bytes_ -= line.size();  // counted by push(); shutdown() has emptied the queue
+    return;
+  }
   write_queue_.push_back(std::move(line));
   if (!writing_) do_write();
 }
@@ -209,8 +229,9 @@ void TcpSession::shutdown() {
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
   idle_timer_.cancel();
+  // Only what was queued here: pushes still on their way to the strand subtract themselves (enqueue).
+  for (const auto& line : write_queue_) queued_bytes_ -= line.size();
   write_queue_.clear();
-  queued_bytes_ = 0;
   log()->debug("connection {} from {} closed", connection_.id, connection_.peer);
 }
 

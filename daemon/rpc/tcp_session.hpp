@@ -26,6 +26,8 @@ class TcpSession final : public PushSink, public std::enable_shared_from_this<Tc
   void close();
   // Queues a notification from any thread; false when the queue is full.
   bool push(std::string json_text) override;
+  // Queues the last notice to a subscriber being dropped, past the bound.
+  bool push_notice(std::string json_text) override;
 
  private:
   void do_read();
@@ -33,6 +35,8 @@ class TcpSession final : public PushSink, public std::enable_shared_from_this<Tc
   void send(std::string line);
   // Where the dispatcher's answer to one message goes (sent on the session's strand).
   Dispatcher::Respond answer_later();
+  void post_push(std::string json_text);
+  void enqueue(std::string line);  // `line` ends in '\n' and is counted in queued_bytes_ already
   void do_write();
   void on_write(boost::system::error_code ec, std::size_t bytes);
   void arm_idle_timer();

@@ -33,5 +33,7 @@ std::function<int(std::int64_t, const std::string&, const std::string&)>& daemon
 void add_analyze_command(CLI::App& app, Action& action);
 // `plot`: a figure of a file's analysis as SVG.
 void add_plot_command(CLI::App& app, Action& action);
+// `watch [RUN]`: a live view from the daemon's push subscription (channels table, or one run).
+void add_watch_command(CLI::App& app, Action& action);
 
 }  // namespace cyclerd::ctl

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   add_daemon_commands(app, action);
   add_analyze_command(app, action);
   add_plot_command(app, action);
+  add_watch_command(app, action);
 
   try {
     app.parse(argc, argv);
