@@ -14,8 +14,7 @@ std::optional<double> coulombic_efficiency(const CycleRecord& c) {
   return second / first;
 }
 
-CycleStatsRow CycleStats::add(const CycleRecord& c) {
-  const double m = options_.active_mass_g;
+CycleStatsRow summarize_cycle(const CycleRecord& c, double m) {
   CycleStatsRow r;
   r.cycle_index = c.cycle_index;
   if (c.first_half_current_A > 0 && m > 0) r.current_density_A_g = c.first_half_current_A / m;
@@ -38,7 +37,12 @@ CycleStatsRow CycleStats::add(const CycleRecord& c) {
     r.voltage_gap_V = *r.mean_charge_voltage_V - *r.mean_discharge_voltage_V;
   }
   r.duration_s = c.end_t_s - c.start_t_s;
+  return r;
+}
 
+CycleStatsRow CycleStats::add(const CycleRecord& c) {
+  const double m = options_.active_mass_g;
+  CycleStatsRow r = summarize_cycle(c, m);
   ++cycles_;
   if (cycles_ == 1) first_efficiency_ = r.coulombic_efficiency;
   r.first_cycle_efficiency = first_efficiency_;
@@ -71,7 +75,7 @@ nlohmann::json CycleStats::summary() const {
   return j;
 }
 
-nlohmann::json to_json(const CycleStatsRow& r) {
+nlohmann::json cycle_table_json(const CycleStatsRow& r) {
   return {{"cycle_index", r.cycle_index},
           {"current_density_A_g", or_null(r.current_density_A_g)},
           {"charge_capacity_Ah", r.charge_capacity_Ah},
@@ -81,15 +85,20 @@ nlohmann::json to_json(const CycleStatsRow& r) {
           {"coulombic_efficiency", or_null(r.coulombic_efficiency)},
           {"charge_energy_Wh", r.charge_energy_Wh},
           {"discharge_energy_Wh", r.discharge_energy_Wh},
-          {"charge_energy_Wh_kg", r.charge_energy_Wh_kg},
-          {"discharge_energy_Wh_kg", r.discharge_energy_Wh_kg},
           {"mean_charge_voltage_V", or_null(r.mean_charge_voltage_V)},
           {"mean_discharge_voltage_V", or_null(r.mean_discharge_voltage_V)},
-          {"voltage_gap_V", or_null(r.voltage_gap_V)},
-          {"duration_s", r.duration_s},
-          {"retention", or_null(r.retention)},
-          {"decay_per_cycle", or_null(r.decay_per_cycle)},
-          {"first_cycle_efficiency", or_null(r.first_cycle_efficiency)}};
+          {"duration_s", r.duration_s}};
+}
+
+nlohmann::json to_json(const CycleStatsRow& r) {
+  nlohmann::json j = cycle_table_json(r);
+  j["charge_energy_Wh_kg"] = r.charge_energy_Wh_kg;
+  j["discharge_energy_Wh_kg"] = r.discharge_energy_Wh_kg;
+  j["voltage_gap_V"] = or_null(r.voltage_gap_V);
+  j["retention"] = or_null(r.retention);
+  j["decay_per_cycle"] = or_null(r.decay_per_cycle);
+  j["first_cycle_efficiency"] = or_null(r.first_cycle_efficiency);
+  return j;
 }
 
 }  // namespace cyclerd::analysis

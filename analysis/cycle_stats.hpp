@@ -36,6 +36,11 @@ struct CycleStatsRow {
 // Coulombic efficiency by DESIGN.md's convention: second half over first half; none if the first is empty.
 std::optional<double> coulombic_efficiency(const CycleRecord& c);
 
+// The row of one finished cycle on its own (no running figures: retention, decay and first-cycle efficiency
+// stay empty). The one place the cycle table is computed: CycleStats, the runner's cycle table, the daemon
+// and the offline readers all go through it. Per-gram and per-kg fields need active_mass_g > 0.
+CycleStatsRow summarize_cycle(const CycleRecord& cycle, double active_mass_g);
+
 class CycleStats {
  public:
   explicit CycleStats(CycleStatsOptions options) : options_(options) {}
@@ -59,6 +64,8 @@ class CycleStats {
   std::optional<CycleStatsRow> last_;
 };
 
+// One object with DESIGN.md's cycle-table field names only; a missing value is null.
+nlohmann::json cycle_table_json(const CycleStatsRow& row);
 // One object with DESIGN.md's field names plus the extension's; a missing value is null.
 nlohmann::json to_json(const CycleStatsRow& row);
 

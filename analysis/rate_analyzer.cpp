@@ -58,13 +58,18 @@ void RateAnalyzer::close_group() {
 
 std::size_t RateAnalyzer::memory_bytes() const { return sizeof(*this) + heap_bytes(rows_) + heap_bytes(visits_); }
 
-nlohmann::json to_json(const RateTableRow& r) {
+nlohmann::json rate_table_json(const RateTableRow& r) {
   return {{"current_density_A_g", r.current_density_A_g},
           {"cycles", r.cycles},
           {"mean_discharge_capacity_mAh_g", r.mean_discharge_capacity_mAh_g},
           {"mean_charge_capacity_mAh_g", r.mean_charge_capacity_mAh_g},
-          {"retention", r.retention},
-          {"recovery", r.recovery ? nlohmann::json(*r.recovery) : nlohmann::json()}};
+          {"retention", r.retention}};
+}
+
+nlohmann::json to_json(const RateTableRow& r) {
+  nlohmann::json j = rate_table_json(r);
+  j["recovery"] = r.recovery ? nlohmann::json(*r.recovery) : nlohmann::json();
+  return j;
 }
 
 }  // namespace cyclerd::analysis

@@ -58,6 +58,8 @@ class RateAnalyzer {
   std::vector<RateTableRow> rows_;
 };
 
+// DESIGN.md's rate-table fields only.
+nlohmann::json rate_table_json(const RateTableRow& row);
 // DESIGN.md's rate-table fields plus "recovery" (null when the rate was not run before).
 nlohmann::json to_json(const RateTableRow& row);
 

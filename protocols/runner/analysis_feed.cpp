@@ -1,5 +1,7 @@
 #include "protocols/runner/analysis_feed.hpp"
 
+#include "protocols/runner/cycle_summary.hpp"
+
 namespace cyclerd {
 namespace {
 
@@ -36,8 +38,7 @@ void AnalysisFeed::on_record(const RunRecord& r) {
 }
 
 void AnalysisFeed::on_cycle_end(const CycleEnd& c) {
-  analysis_.on_cycle({c.cycle_index, c.discharge_first, c.first_half_current_A, c.charge_Ah, c.discharge_Ah,
-                      c.charge_Wh, c.discharge_Wh, c.start_t_s, c.end_t_s});
+  analysis_.on_cycle(to_cycle_record(c));
 }
 
 void AnalysisFeed::on_spectrum(std::int64_t step_index, const std::vector<ImpedancePoint>& spectrum) {

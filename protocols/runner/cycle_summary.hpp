@@ -1,29 +1,26 @@
-// The basic per-cycle summary (DESIGN.md's cycle-table field names); the analysis issue extends it.
+// The per-cycle summary (DESIGN.md's cycle-table field names). analysis/ computes it (one source of truth
+// for the cycle table: analysis::summarize_cycle); the runner only turns the engine's CycleEnd into the
+// analysis side's record.
 #pragma once
 
-#include <optional>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "analysis/cycle_stats.hpp"
 #include "protocols/runner/channel_runner.hpp"
 
 namespace cyclerd {
 
-struct CycleSummary {
-  int cycle_index = 0;                              // from 1
-  std::optional<double> current_density_A_g;        // |setpoint| of the first half; none for a sweep
-  double charge_capacity_Ah = 0, discharge_capacity_Ah = 0;
-  double charge_capacity_mAh_g = 0, discharge_capacity_mAh_g = 0;
-  std::optional<double> coulombic_efficiency;       // a fraction, DESIGN.md's convention
-  double charge_energy_Wh = 0, discharge_energy_Wh = 0;
-  std::optional<double> mean_charge_voltage_V, mean_discharge_voltage_V;  // energy over capacity
-  double duration_s = 0;
-};
+// A cycle-table row computed for one cycle on its own: the running figures (retention, decay, first-cycle
+// efficiency) stay empty; analysis::CycleStats fills them where a whole run is seen.
+struct CycleSummary : analysis::CycleStatsRow {};
 
-// The summary of a finished cycle of a cell of `active_mass_g`.
+// The engine's finished cycle as the analyzers read it.
+analysis::CycleRecord to_cycle_record(const CycleEnd& cycle);
+// The summary of a finished cycle of a cell of `active_mass_g` (per-gram fields need a mass > 0).
 CycleSummary summarize(const CycleEnd& cycle, double active_mass_g);
-// One object with DESIGN.md's field names; a missing value is null.
+// One object with DESIGN.md's cycle-table field names only; a missing value is null.
 nlohmann::json to_json(const CycleSummary& row);
 
 // A consumer that keeps the cycle table of a run as cycles finish.
