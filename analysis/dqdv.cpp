@@ -22,8 +22,13 @@ void DqdvAccumulator::reset() {
 }
 
 std::size_t DqdvAccumulator::bin_of(double v) const {
-  const double k = std::floor((v - v_min_) / width_);
-  return static_cast<std::size_t>(std::clamp(k, 0.0, static_cast<double>(charge_Ah_.size() - 1)));
+  // floor() clamped to the grid, without the library calls (this runs twice per record): inside the grid
+  // truncation is floor, and both ends are clamped explicitly.
+  const double k = (v - v_min_) / width_;
+  const auto last = charge_Ah_.size() - 1;
+  if (!(k > 0)) return 0;
+  if (k >= static_cast<double>(last)) return last;
+  return static_cast<std::size_t>(k);
 }
 
 void DqdvAccumulator::deposit(double a, double b, double q) {
@@ -34,12 +39,18 @@ void DqdvAccumulator::deposit(double a, double b, double q) {
     charge_Ah_[bin_of(0.5 * (a + b))] += q;
     return;
   }
+  const std::size_t first = bin_of(lo), last = bin_of(hi);
+  if (first == last && lo == a && hi == b) {
+    // The common case in a live run (one record moves the voltage by less than a bin): all of it here.
+    charge_Ah_[first] += q;
+    return;
+  }
   // Share of the segment outside the grid goes to the edge bins; the inside share is spread by overlap.
   const double span = b - a;
   charge_Ah_.front() += q * (lo - a) / span;
   charge_Ah_.back() += q * (b - hi) / span;
   const double inside = q * (hi - lo) / span;
-  for (std::size_t k = bin_of(lo); k <= bin_of(hi); ++k) {
+  for (std::size_t k = first; k <= last; ++k) {
     const double b_lo = v_min_ + width_ * static_cast<double>(k), b_hi = b_lo + width_;
     const double overlap = std::min(hi, b_hi) - std::max(lo, b_lo);
     if (overlap > 0) charge_Ah_[k] += inside * overlap / (hi - lo);
@@ -65,33 +76,47 @@ std::vector<double> DqdvAccumulator::voltage_V() const {
   return v;
 }
 
-std::vector<double> DqdvAccumulator::dqdv_Ah_per_V(double sigma_V) const {
-  const std::size_t n = charge_Ah_.size();
-  std::vector<double> out(n, 0.0);
-  if (!(sigma_V > 0)) {
-    for (std::size_t k = 0; k < n; ++k) out[k] = charge_Ah_[k] / width_;
-    return out;
-  }
+std::vector<double> DqdvAccumulator::smoothing_kernel(double sigma_V) const {
+  if (!(sigma_V > 0)) return {1.0};
   const double s_bins = sigma_V / width_;
   const auto reach = static_cast<std::ptrdiff_t>(std::ceil(4.0 * s_bins));
-  // The kernel depends only on the offset: evaluate it once per call, not once per bin pair (this runs at
-  // the end of every half cycle of a live run).
   std::vector<double> kernel(static_cast<std::size_t>(2 * reach + 1));
   for (std::ptrdiff_t d = -reach; d <= reach; ++d) {
     const double x = static_cast<double>(d) / s_bins;
     kernel[static_cast<std::size_t>(d + reach)] = std::exp(-0.5 * x * x);
   }
+  return kernel;
+}
+
+std::vector<double> DqdvAccumulator::dqdv_Ah_per_V(double sigma_V) const {
+  std::vector<double> out;
+  dqdv_Ah_per_V(out, smoothing_kernel(sigma_V));
+  return out;
+}
+
+void DqdvAccumulator::dqdv_Ah_per_V(std::vector<double>& out, std::span<const double> kernel) const {
+  const std::size_t n = charge_Ah_.size();
+  out.assign(n, 0.0);
+  const auto reach = static_cast<std::ptrdiff_t>(kernel.size() / 2);
+  double whole = 0;
+  for (double w : kernel) whole += w;
+  // Each bin's charge is spread over its neighbours, the weights renormalised to the part of the kernel
+  // inside the grid (so nothing leaks out at the edges and the area stays the capacity).
   for (std::size_t k = 0; k < n; ++k) {
     if (charge_Ah_[k] == 0) continue;
     const auto lo = std::max<std::ptrdiff_t>(0, static_cast<std::ptrdiff_t>(k) - reach);
     const auto hi = std::min<std::ptrdiff_t>(static_cast<std::ptrdiff_t>(n) - 1, static_cast<std::ptrdiff_t>(k) + reach);
     const auto centre = static_cast<std::ptrdiff_t>(k) - reach;  // kernel index = m - centre
+    // Away from the edges the whole kernel is inside: its sum, added in the same order, is the norm.
     double norm = 0;
-    for (auto m = lo; m <= hi; ++m) norm += kernel[static_cast<std::size_t>(m - centre)];
+    if (hi - lo == 2 * reach) {
+      norm = whole;
+    } else {
+      for (auto m = lo; m <= hi; ++m) norm += kernel[static_cast<std::size_t>(m - centre)];
+    }
     const double scale = charge_Ah_[k] / norm / width_;
     for (auto m = lo; m <= hi; ++m) out[static_cast<std::size_t>(m)] += scale * kernel[static_cast<std::size_t>(m - centre)];
   }
-  return out;
 }
 
 }  // namespace cyclerd::analysis

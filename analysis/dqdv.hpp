@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "core/sample.hpp"
@@ -30,6 +31,13 @@ class DqdvAccumulator {
   // redistributes each bin's charge over its neighbours with weights renormalised inside the grid, so the
   // area sum(dqdv) * bin_width equals capacity_Ah() exactly.
   std::vector<double> dqdv_Ah_per_V(double sigma_V = 0) const;
+  // The Gaussian weights by bin offset (-reach..reach) that dqdv_Ah_per_V(sigma_V) smooths with; {1} for
+  // sigma_V <= 0. For callers that smooth every half cycle alike: compute it once.
+  std::vector<double> smoothing_kernel(double sigma_V) const;
+  // The same curve as dqdv_Ah_per_V(sigma_V) with that sigma's kernel, written into `out` (resized to the
+  // grid; no allocation when its capacity suffices).
+  void dqdv_Ah_per_V(std::vector<double>& out, std::span<const double> kernel) const;
+  std::size_t bins() const { return charge_Ah_.size(); }
 
  private:
   void deposit(double v_from, double v_to, double charge_Ah);

@@ -5,12 +5,23 @@
 namespace cyclerd::analysis {
 
 DqdvAnalyzer::DqdvAnalyzer(DqdvOptions options, ResultSink sink)
-    : options_(options), sink_(std::move(sink)), accumulator_(options.v_min_V, options.v_max_V, options.bins) {
+    : options_(options),
+      sink_(std::move(sink)),
+      accumulator_(options.v_min_V, options.v_max_V, options.bins),
+      kernel_(accumulator_.smoothing_kernel(options.smoothing_V)) {
   if (options_.keep == 0) options_.keep = 1;
+  // The grid never changes: every slot's voltages are set here once.
+  const auto grid = accumulator_.voltage_V();
   ring_.resize(options_.keep);
   for (auto& c : ring_) {
-    c.voltage_V.reserve(options_.bins);
+    c.voltage_V = grid;
     c.dqdv_Ah_per_V.reserve(options_.bins);
+  }
+  if (sink_) {
+    DqdvCurve blank;
+    blank.voltage_V = grid;
+    blank.dqdv_Ah_per_V.assign(grid.size(), 0.0);
+    row_ = to_json(blank);
   }
 }
 
@@ -39,12 +50,18 @@ void DqdvAnalyzer::close_half() {
   slot.cycle_index = cycle_index_;
   slot.charge = direction_ > 0;
   slot.capacity_Ah = accumulator_.capacity_Ah();
-  // assign() into reserved vectors: the slot's storage is reused, never regrown.
-  const auto v = accumulator_.voltage_V();
-  const auto d = accumulator_.dqdv_Ah_per_V(options_.smoothing_V);
-  slot.voltage_V.assign(v.begin(), v.end());
-  slot.dqdv_Ah_per_V.assign(d.begin(), d.end());
-  if (sink_) sink_("dqdv", to_json(slot));  // per-gram values follow from the mass; the full form is in results()
+  // Written into the slot's reserved vector: its storage is reused, never regrown.
+  accumulator_.dqdv_Ah_per_V(slot.dqdv_Ah_per_V, kernel_);
+  if (sink_) {
+    // to_json(slot) without the mass, filled into the prebuilt row (the voltages are already there);
+    // per-gram values follow from the mass, the full form is in results().
+    row_["cycle_index"] = slot.cycle_index;
+    row_["half"] = slot.charge ? "charge" : "discharge";
+    row_["capacity_Ah"] = slot.capacity_Ah;
+    auto& values = row_["dqdv_Ah_per_V"].get_ref<nlohmann::json::array_t&>();
+    for (std::size_t k = 0; k < values.size(); ++k) *values[k].get_ptr<double*>() = slot.dqdv_Ah_per_V[k];
+    sink_("dqdv", row_);
+  }
   next_ = (next_ + 1) % ring_.size();
   if (filled_ < ring_.size()) ++filled_;
 }
@@ -57,8 +74,11 @@ std::vector<DqdvCurve> DqdvAnalyzer::curves() const {
 }
 
 std::size_t DqdvAnalyzer::memory_bytes() const {
-  std::size_t n = sizeof(*this) + heap_bytes(ring_) + 2 * options_.bins * sizeof(double);  // accumulator grid
+  std::size_t n = sizeof(*this) + heap_bytes(ring_) + 2 * options_.bins * sizeof(double)  // accumulator grid
+                  + heap_bytes(kernel_);
   for (const auto& c : ring_) n += heap_bytes(c.voltage_V) + heap_bytes(c.dqdv_Ah_per_V);
+  // The prebuilt row: two arrays of the grid's size plus a handful of keys.
+  if (!row_.is_null()) n += 2 * options_.bins * sizeof(nlohmann::json) + 512;
   return n;
 }
 

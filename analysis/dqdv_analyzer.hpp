@@ -49,6 +49,11 @@ class DqdvAnalyzer {
   DqdvOptions options_;
   ResultSink sink_;
   DqdvAccumulator accumulator_;
+  std::vector<double> kernel_;   // the smoothing weights, computed once
+  // The sink's row, built once and refilled in place for each half cycle: a live run publishes a curve
+  // every half cycle, and building a fresh JSON document of the whole grid each time cost more than all the
+  // rest of the analysis.
+  nlohmann::json row_;
   int direction_ = 0;       // +1 charging, -1 discharging, 0 not yet known
   int cycle_index_ = 0;     // cycle of the half in progress (where it started)
   std::vector<DqdvCurve> ring_;  // `keep` slots, filled round-robin
