@@ -1,5 +1,6 @@
-// `cyclerctl analyze KIND --file PATH`: the live analyzers, offline, on a file (our exports, BDF CSV,
-// BioLogic text exports, a mapped CSV, or an impedance CSV for eis/drt); tables or --json.
+// `cyclerctl analyze KIND (--file PATH | --db FILE --run N)`: the live analyzers, offline, on a file (our
+// exports, BDF CSV, BioLogic text exports, a mapped CSV, or an impedance CSV for eis/drt) or on a run stored
+// in a cyclerd database (its samples, or its impedance spectra for eis/drt); tables or --json.
 #include <iostream>
 #include <memory>
 #include <string>
@@ -9,7 +10,6 @@
 #include "analysis/circuit_fit.hpp"
 #include "analysis/drt.hpp"
 #include "analysis/eis_analyzer.hpp"
-#include "analysis/impedance_csv.hpp"
 #include "core/error.hpp"
 #include "tools/cyclerctl/commands.hpp"
 #include "tools/cyclerctl/offline_analysis.hpp"
@@ -140,14 +140,14 @@ int print_gitt(const OfflineResult& r, bool json) {
 }
 
 int run_eis(const AnalyzeArgs& a) {
-  const auto spectrum = analysis::read_impedance_csv(a.offline.file);
+  const auto spectrum = load_spectrum(a.offline);
   analysis::EisOptions o;
   o.circuit = a.offline.circuit;
   o.run_drt = false;
   if (!a.offline.guess.empty()) o.initial_guess = parse_guess(a.offline.guess);
   analysis::EisAnalyzer eis(o);
   const auto& r = eis.add(0, spectrum);
-  if (!r.fit) throw Error(ErrorCode::invalid_input, r.error, a.offline.file);
+  if (!r.fit) throw Error(ErrorCode::invalid_input, r.error, source_name(a.offline));
   if (a.json) {
     std::cout << analysis::to_json(*r.fit).dump(2) << '\n';
     return kExitDone;
@@ -161,7 +161,7 @@ int run_eis(const AnalyzeArgs& a) {
 }
 
 int run_drt(const AnalyzeArgs& a) {
-  const auto spectrum = analysis::read_impedance_csv(a.offline.file);
+  const auto spectrum = load_spectrum(a.offline);
   analysis::DrtOptions o;
   o.lambda = a.offline.lambda;
   o.use_gcv = a.offline.gcv;
@@ -194,9 +194,14 @@ int run_analyze(const AnalyzeArgs& a) {
 
 // Options shared with `plot`: the sample-file and analyzer settings.
 void add_offline_options(CLI::App* cmd, OfflineOptions& o) {
-  cmd->add_option("--file", o.file, "Sample file (JSON/CSV export, BDF CSV, BioLogic text) or impedance CSV")->required();
+  auto* file = cmd->add_option("--file", o.file, "Sample file (JSON/CSV export, BDF CSV, BioLogic text) or impedance CSV");
+  auto* db = cmd->add_option("--db", o.db, "A cyclerd database file (with --run): the run's samples or spectra");
+  cmd->add_option("--run", o.run, "With --db: the run id")->needs(db);
+  file->excludes(db);
+  cmd->add_option("--spectrum", o.spectrum, "With --db, eis/drt/nyquist: the run's Nth stored spectrum (default: the last)")
+      ->needs(db);
   cmd->add_option("--map", o.map, "Column of a quantity in a CSV: time=COL, voltage=COL, current=COL, cycle=COL");
-  cmd->add_option("--mass-mg", o.mass_mg, "Active mass in mg (per-gram figures; GITT)");
+  cmd->add_option("--mass-mg", o.mass_mg, "Active mass in mg (per-gram figures; GITT; default with --db: the run's cell)");
   cmd->add_option("--v-min", o.v_min, "Lower end of the dQ/dV and CV grid, V (default: the file's)");
   cmd->add_option("--v-max", o.v_max, "Upper end of the dQ/dV and CV grid, V (default: the file's)");
   cmd->add_option("--bins", o.bins, "Bins of the dQ/dV and CV grid")->capture_default_str();
@@ -221,7 +226,10 @@ void add_analyze_command(CLI::App& app, Action& action) {
       ->check(CLI::IsMember({"cycles", "rate", "dqdv", "cv", "gitt", "eis", "drt"}));
   add_offline_options(cmd, args->offline);
   cmd->add_flag("--json", args->json, "Print one JSON object (DESIGN.md field names)");
-  cmd->callback([&action, args] { action = [args] { return run_analyze(*args); }; });
+  cmd->callback([&action, args] {
+    require_one_input(args->offline);
+    action = [args] { return run_analyze(*args); };
+  });
 }
 
 }  // namespace cyclerd::ctl

@@ -1,4 +1,5 @@
-// `cyclerctl plot KIND --file PATH -o OUT.svg`: the figures of a paper from a file, as self-contained SVG.
+// `cyclerctl plot KIND (--file PATH | --db FILE --run N) -o OUT.svg`: the figures of a paper from a file or
+// a stored run, as self-contained SVG.
 #include <cmath>
 #include <iostream>
 #include <map>
@@ -8,7 +9,6 @@
 #include "analysis/circuit_fit.hpp"
 #include "analysis/drt.hpp"
 #include "analysis/eis_analyzer.hpp"
-#include "analysis/impedance_csv.hpp"
 #include "core/error.hpp"
 #include "tools/cyclerctl/commands.hpp"
 #include "tools/cyclerctl/offline_analysis.hpp"
@@ -131,7 +131,7 @@ svg::Figure gitt(const OfflineResult& r) {
 }
 
 svg::Figure nyquist(const OfflineOptions& o) {
-  const auto z = analysis::read_impedance_csv(o.file);
+  const auto z = load_spectrum(o);
   svg::Figure f("Nyquist: " + o.circuit, {"Z' (ohm)"}, {"-Z'' (ohm)", false, true});
   svg::Series data{"measured", {}, {}, true}, fit{"fit " + o.circuit};
   for (const auto& p : z) data.x.push_back(p.z_ohm.real()), data.y.push_back(-p.z_ohm.imag());
@@ -141,7 +141,7 @@ svg::Figure nyquist(const OfflineOptions& o) {
   if (!o.guess.empty()) eo.initial_guess = parse_guess(o.guess);
   analysis::EisAnalyzer eis(eo);
   const auto& res = eis.add(0, z);
-  if (!res.fit) throw Error(ErrorCode::invalid_input, res.error, o.file);
+  if (!res.fit) throw Error(ErrorCode::invalid_input, res.error, source_name(o));
   const auto circuit = analysis::Circuit::parse(o.circuit);
   const double f_hi = z.front().frequency_Hz, f_lo = z.back().frequency_Hz;
   for (int k = 0; k <= 200; ++k) {
@@ -157,7 +157,7 @@ svg::Figure drt(const OfflineOptions& o) {
   analysis::DrtOptions d;
   d.lambda = o.lambda, d.use_gcv = o.gcv;
   d.penalty = o.penalty == 2 ? analysis::DrtPenalty::second_derivative : analysis::DrtPenalty::first_derivative;
-  const auto r = analysis::compute_drt(analysis::read_impedance_csv(o.file), d);
+  const auto r = analysis::compute_drt(load_spectrum(o), d);
   svg::Figure f("Distribution of relaxation times", {"tau (s)", true}, {"gamma (ohm)"});
   f.add(svg::Series("gamma, lambda " + std::to_string(r.lambda).substr(0, 7), r.tau_s, r.gamma_ohm));
   svg::Series peaks{"peaks", {}, {}, true};
@@ -203,7 +203,10 @@ void add_plot_command(CLI::App& app, Action& action) {
       ->check(CLI::IsMember({"capacity", "voltage", "rate", "dqdv", "cv", "nyquist", "drt", "gitt"}));
   cmd->add_option("-o,--output", args->out, "The SVG file to write")->required();
   add_offline_options(cmd, args->offline);
-  cmd->callback([&action, args] { action = [args] { return run_plot(*args); }; });
+  cmd->callback([&action, args] {
+    require_one_input(args->offline);
+    action = [args] { return run_plot(*args); };
+  });
 }
 
 }  // namespace cyclerd::ctl
