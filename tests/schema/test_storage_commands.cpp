@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "schema/export_bdf.hpp"
+#include "schema/reader.hpp"
 #include "schema/writer.hpp"
 #include "tests/schema/storage_test_support.hpp"
 
