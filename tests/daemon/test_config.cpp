@@ -89,7 +89,7 @@ TEST(Config, AbsolutePathsStayAndFlagsOverride) {
   auto config = parse(R"({"database": "/var/lib/cyclerd/lab.sqlite", "auth": {"required": false}})");
   EXPECT_EQ(config.database, "/var/lib/cyclerd/lab.sqlite");
   apply_overrides(config, {.database = "other.sqlite", .listen_tcp = "127.0.0.1:0", .listen_http = std::nullopt,
-                           .token_file = "t.txt", .ready_file = "ready.json", .log_level = "warn"});
+                           .token_file = "t.txt", .ready_file = "ready.json", .log_level = "warn", .log_file = std::nullopt});
   EXPECT_EQ(config.database, "other.sqlite");
   EXPECT_EQ(config.listen_tcp.port, 0);
   EXPECT_EQ(config.token_file, "t.txt");
