@@ -184,6 +184,7 @@ OfflineResult analyse_samples(const OfflineOptions& o, bool cv) {
   double lo = INFINITY, hi = -INFINITY;
   for (const auto& r : recs) lo = std::min(lo, r.sample.voltage_V), hi = std::max(hi, r.sample.voltage_V);
   const double mass_g = (o.mass_mg > 0 ? o.mass_mg : cell.mass_mg) * 1e-3;
+  out.active_mass_g = mass_g;
   auto options = analysis::ChannelAnalysisOptions::for_cell(mass_g, o.v_min.value_or(lo), o.v_max.value_or(hi));
   if (!(options.dqdv.v_max_V > options.dqdv.v_min_V)) {
     throw Error(ErrorCode::invalid_input, "the voltage window is empty (the file's voltage never changes?)",

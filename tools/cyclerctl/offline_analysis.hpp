@@ -44,6 +44,7 @@ struct OfflineResult {
   std::map<std::string, nlohmann::json> tables;
   analysis::SampleFile samples;
   nlohmann::json final_results;  // ChannelAnalysis::results() after the file
+  double active_mass_g = 0;      // the mass used (--mass-mg, or the stored run's cell); 0: unknown
 };
 
 // Reads the samples (file or stored run) and runs the analyzers over them; `cv` treats every record as a

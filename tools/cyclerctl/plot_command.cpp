@@ -180,7 +180,7 @@ int run_plot(const PlotArgs& a) {
     svg_text = drt(a.offline).render();
   } else {
     const OfflineResult r = analyse_samples(a.offline, a.kind == "cv");
-    const bool per_gram = a.offline.mass_mg > 0;
+    const bool per_gram = r.active_mass_g > 0;
     if (a.kind == "capacity") svg_text = capacity(r, per_gram).render();
     else if (a.kind == "rate") svg_text = rate(r, per_gram).render();
     else if (a.kind == "voltage") svg_text = voltage(r).render();

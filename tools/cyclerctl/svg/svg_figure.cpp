@@ -50,7 +50,10 @@ std::string label(double v) {
 
 std::string escape(const std::string& s) {
   std::string o;
-  for (char c : s) o += c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '&' ? "&amp;" : std::string(1, c);
+  // Also quotes: series names go into attributes.
+  for (char c : s) {
+    o += c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '&' ? "&amp;" : c == '"' ? "&quot;" : std::string(1, c);
+  }
   return o;
 }
 
@@ -89,7 +92,7 @@ std::string Figure::render(int width, int height) const {
   o << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width << "\" height=\"" << height
     << "\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"13\">\n"
     << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-    << "<text x=\"" << left + pw / 2 << "\" y=\"24\" text-anchor=\"middle\" font-size=\"16\">" << escape(title_) << "</text>\n";
+    << "<text class=\"title\" x=\"" << left + pw / 2 << "\" y=\"24\" text-anchor=\"middle\" font-size=\"16\">" << escape(title_) << "</text>\n";
   // Grid, ticks and tick labels.
   for (double v : tx) {
     const double x = X(v);
@@ -105,14 +108,15 @@ std::string Figure::render(int width, int height) const {
     for (double v : ty2) {
       o << "<text x=\"" << left + pw + 6 << "\" y=\"" << Y(v, true) + 4 << "\">" << label(v) << "</text>\n";
     }
-    o << "<text transform=\"translate(" << width - 18 << "," << top + ph / 2 << ") rotate(90)\" text-anchor=\"middle\">"
-      << escape(y2_.label) << "</text>\n";
+    o << "<text class=\"axis-label y2\" transform=\"translate(" << width - 18 << "," << top + ph / 2
+      << ") rotate(90)\" text-anchor=\"middle\">" << escape(y2_.label) << "</text>\n";
   }
   o << "<rect x=\"" << left << "\" y=\"" << top << "\" width=\"" << pw << "\" height=\"" << ph
     << "\" fill=\"none\" stroke=\"black\"/>\n"
-    << "<text x=\"" << left + pw / 2 << "\" y=\"" << height - 16 << "\" text-anchor=\"middle\">" << escape(x_.label) << "</text>\n"
-    << "<text transform=\"translate(20," << top + ph / 2 << ") rotate(-90)\" text-anchor=\"middle\">" << escape(y_.label)
-    << "</text>\n";
+    << "<text class=\"axis-label x\" x=\"" << left + pw / 2 << "\" y=\"" << height - 16 << "\" text-anchor=\"middle\">"
+    << escape(x_.label) << "</text>\n"
+    << "<text class=\"axis-label y\" transform=\"translate(20," << top + ph / 2 << ") rotate(-90)\" text-anchor=\"middle\">"
+    << escape(y_.label) << "</text>\n";
   // Data, clipped to the plot area.
   o << "<clipPath id=\"area\"><rect x=\"" << left << "\" y=\"" << top << "\" width=\"" << pw << "\" height=\"" << ph
     << "\"/></clipPath>\n<g clip-path=\"url(#area)\">\n";
@@ -121,6 +125,8 @@ std::string Figure::render(int width, int height) const {
   for (const auto& s : series_) {
     const std::string c = s.colour.empty() ? kPalette[colour++ % std::size(kPalette)] : s.colour;
     const auto& ya = s.right_axis ? y2_ : y_;
+    // One group per series, named: figures stay editable (and checkable) series by series.
+    o << "<g class=\"series\" data-name=\"" << escape(s.name) << "\">";
     if (s.markers) {
       for (std::size_t k = 0; k < s.x.size() && k < s.y.size(); ++k) {
         if (!std::isfinite(s.y[k]) || (x_.log && !(s.x[k] > 0)) || (ya.log && !(s.y[k] > 0))) continue;
@@ -142,18 +148,19 @@ std::string Figure::render(int width, int height) const {
       o << "<path d=\"" << d << "\" fill=\"none\" stroke=\"" << c << "\" stroke-width=\"1.6\""
         << (s.dashed ? " stroke-dasharray=\"6 4\"" : "") << "/>";
     }
-    o << '\n';
+    o << "</g>\n";
     if (!s.name.empty()) legend.emplace_back(c, &s);
   }
   o << "</g>\n";
   for (std::size_t k = 0; k < legend.size(); ++k) {
     const double y = top + 16 + 18 * static_cast<double>(k), x = left + pw - 250;
     const auto* s = legend[k].second;
-    o << "<rect x=\"" << x - 6 << "\" y=\"" << y - 12 << "\" width=\"252\" height=\"18\" fill=\"white\" fill-opacity=\"0.8\"/>";
+    o << "<g class=\"legend-entry\"><rect x=\"" << x - 6 << "\" y=\"" << y - 12
+      << "\" width=\"252\" height=\"18\" fill=\"white\" fill-opacity=\"0.8\"/>";
     if (s->markers) o << "<circle cx=\"" << x + 10 << "\" cy=\"" << y - 4 << "\" r=\"4\" fill=\"" << legend[k].first << "\"/>";
     else o << "<line x1=\"" << x << "\" y1=\"" << y - 4 << "\" x2=\"" << x + 20 << "\" y2=\"" << y - 4 << "\" stroke=\"" << legend[k].first
            << "\" stroke-width=\"2\"" << (s->dashed ? " stroke-dasharray=\"6 4\"" : "") << "/>";
-    o << "<text x=\"" << x + 28 << "\" y=\"" << y << "\">" << escape(s->name) << "</text>\n";
+    o << "<text x=\"" << x + 28 << "\" y=\"" << y << "\">" << escape(s->name) << "</text></g>\n";
   }
   o << "</svg>\n";
   return o.str();
