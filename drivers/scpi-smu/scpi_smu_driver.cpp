@@ -105,36 +105,49 @@ void ScpiSmuDriver::run(std::vector<Command> commands, RepliesHandler done) {
                               return done(std::move(e), {});
                             }
                             for (auto& l : lines) replies->push_back(std::move(l));
-                            if (last) drain_errors(names, std::move(*replies), done, max_error_entries);
+                            if (last) drain_errors(names, std::move(*replies), done, max_error_entries, false);
                           });
   }
-  if (commands.empty()) drain_errors("", {}, std::move(done), max_error_entries);
+  if (commands.empty()) drain_errors("", {}, std::move(done), max_error_entries, false);
 }
 
-void ScpiSmuDriver::drain_errors(std::string after, std::vector<std::string> replies, RepliesHandler done, int left) {
+void ScpiSmuDriver::drain_errors(std::string after, std::vector<std::string> replies, RepliesHandler done, int left,
+                                 bool resynced) {
   link_->async_exchange(std::string(model_->error_query), Reply::line(),
-                        [this, after, replies, done, left](std::optional<Error> e, std::vector<std::string> lines) mutable {
-                          if (e) return done(std::move(e), {});
+                        [this, after, replies, done, left, resynced](std::optional<Error> e,
+                                                                    std::vector<std::string> lines) mutable {
                           InstrumentError entry;
-                          try {
-                            entry = parse_error_entry(lines.at(0));
-                          } catch (const Error& bad) {
-                            return done(bad, {});
+                          if (!e) {
+                            try {
+                              entry = parse_error_entry(lines.at(0));
+                            } catch (const Error& bad) {
+                              e = bad;
+                            }
+                          }
+                          if (e) {
+                            // A lost or garbled answer is not an instrument error: resynchronise once and ask again.
+                            if (resynced || e->code() == ErrorCode::disconnected) return done(std::move(e), {});
+                            logger_->warn("{}: error queue unreadable ({}); resynchronising", id_, e->message());
+                            link_->async_exchange("*OPC?", Reply::until_line([](std::string_view l) { return l == "1"; }),
+                                                  [this, after, replies, done, left](std::optional<Error>, std::vector<std::string>) mutable {
+                                                    drain_errors(after, std::move(replies), done, left, true);
+                                                  });
+                            return;
                           }
                           if (entry.code == 0) return done(std::nullopt, std::move(replies));
+                          instrument_error_seen_ = true;
                           logger_->error("{}: instrument error {} \"{}\" after \"{}\"", id_, entry.code, entry.message, after);
                           // The rest of the queue is read too, so the next command starts clean.
                           if (left <= 1) {
                             return done(Error(ErrorCode::instrument_fault, "the error queue does not empty", id_), {});
                           }
-                          drain_errors(after, {}, [done, entry, after, this](std::optional<Error> e2, std::vector<std::string>) {
-                            (void)e2;
+                          drain_errors(after, {}, [done, entry, after, this](std::optional<Error>, std::vector<std::string>) {
                             done(Error(ErrorCode::instrument_fault,
                                        "instrument error " + std::to_string(entry.code) + " \"" + entry.message +
                                            "\" after \"" + printable(after, 200) + "\"",
                                        id_),
                                  {});
-                          }, left - 1);
+                          }, left - 1, resynced);
                         });
 }
 
@@ -338,8 +351,12 @@ void ScpiSmuDriver::read_with_retries(int attempt, std::optional<Error> last, Sa
                           }
                           bool poll = error_poll_ > 0 && ++readings_ % error_poll_ == 0;
                           if (!poll) return finish_reading(reading, handler);
+                          instrument_error_seen_ = false;
                           run({}, [this, reading, handler](std::optional<Error> e2, std::vector<std::string>) {
-                            if (e2) return handler(*e2, Sample{});
+                            // Only the instrument's own errors stop the run; an unreadable queue is asked
+                            // again at the next poll, and the reading in hand is good.
+                            if (e2 && instrument_error_seen_) return handler(*e2, Sample{});
+                            if (e2) logger_->warn("{}: error queue poll failed: {}", id_, e2->message());
                             finish_reading(reading, handler);
                           });
                         });

@@ -64,7 +64,8 @@ class ScpiSmuDriver final : public Driver {
   // Sends the commands in order (queries collect one line each), then drains the error queue; an
   // instrument error fails the whole with the command list named.
   void run(std::vector<Command> commands, RepliesHandler done);
-  void drain_errors(std::string after, std::vector<std::string> replies, RepliesHandler done, int left);
+  // Reads the error queue until it says 0; an unreadable answer is resynchronised (*OPC?) and asked once more.
+  void drain_errors(std::string after, std::vector<std::string> replies, RepliesHandler done, int left, bool resynced);
   std::vector<Command> apply_commands(const Setpoint& sp) const;
   void read_with_retries(int attempt, std::optional<Error> last, SampleHandler handler);
   void finish_reading(const SmuReading& reading, SampleHandler handler);
@@ -90,6 +91,7 @@ class ScpiSmuDriver final : public Driver {
   double setpoint_start_t_s_ = 0;
   bool fresh_setpoint_ = false;
   int readings_ = 0;
+  bool instrument_error_seen_ = false;  // the last drain_errors found an error of the instrument itself
   // The channel's clock: instrument timestamps when the model has them, else the host clock times speed.
   Clock::time_point opened_wall_{};
   Clock::time_point next_due_{};
