@@ -17,7 +17,8 @@ CvBranch::CvBranch(double v_min_V, double v_max_V, std::size_t bins)
 }
 
 void CvBranch::add(double v, double i) {
-  const double k = std::floor((v - v_min_) / width_);
+  // For k >= 0 truncation is floor: no library call on this per-record path.
+  const double k = (v - v_min_) / width_;
   if (!(k >= 0) || k >= static_cast<double>(sum_.size()) || !std::isfinite(i)) return;
   const auto b = static_cast<std::size_t>(k);
   sum_[b] += i;
