@@ -134,12 +134,12 @@ void MethodscriptDriver::identify(Step done) {
 }
 
 void MethodscriptDriver::recover(const Error& cause, Step done) {
+  // The cause may quote everything received meanwhile: an event needs its gist, not a page of packages.
+  const std::string why = printable(cause.message(), 300);
   if (++failures_ > retries_) {
-    return done(Error(cause.code(),
-                      "gave up after " + std::to_string(retries_) + " reconnections: " + std::string(cause.message()),
-                      where_));
+    return done(Error(cause.code(), "gave up after " + std::to_string(retries_) + " reconnections: " + why, where_));
   }
-  log_->warn("{}: {} (failure {} of {}); reconnecting", where_, cause.message(), failures_, retries_);
+  log_->warn("{}: {} (failure {} of {}); reconnecting", where_, why, failures_, retries_);
   // Each attempt that fails on the way (reconnect, synchronise, restart the setpoint) counts as a failure.
   auto again = [this, done](std::optional<Error> e) {
     if (e && e->code() != ErrorCode::instrument_fault) return recover(*e, done);

@@ -48,8 +48,8 @@ RunState run(io_context& io, Driver& driver, const Protocol& protocol, Cycles& o
   runner.subscribe(out);
   RunState state = RunState::running;
   runner.async_run([&](RunState s) { state = s; });
-  io.restart();
-  io.run();
+  // Until the run ends, not until the context runs dry: a read may wait on a silent instrument.
+  test::run_until(io, [&] { return state != RunState::running; });
   return state;
 }
 
