@@ -247,7 +247,8 @@ int main(int argc, char** argv) {
     control.call("runs.submit", {{"channel", "sim-" + std::to_string(i)}, {"cell", "load-cell"}, {"protocol", protocol}});
   }
   for (int tries = 0;; ++tries) {
-    const json channels = control.call("channels.list");
+    const json listed = control.call("channels.list");
+    const json& channels = listed.is_object() ? listed["channels"] : listed;
     const auto running = std::count_if(channels.begin(), channels.end(), [](const json& c) { return c["state"] == "running"; });
     if (running == o.channels) break;
     if (tries > 300) die(std::to_string(running) + " of " + std::to_string(o.channels) + " channels running after 30 s");
@@ -302,13 +303,15 @@ int main(int argc, char** argv) {
   stop = true;
   for (auto& t : threads) t.join();
 
-  // Records per second of each run over the window (the sample counts are read ~at its edges).
+  // Records of each run over the window. The counts are what is stored, which lags by up to one storage
+  // batch (0.2 s) at each edge of the window: a run is on time when it misses no more than that.
   double slowest = 1e9, total = 0;
   for (const auto& [run, n] : after) {
     const double rate = static_cast<double>(n - before.at(run)) / wall;
     slowest = std::min(slowest, rate);
     total += rate;
   }
+  const double allowed_short = 2 * 0.2 * o.record_hz + 2;
   ::kill(daemon.pid, SIGTERM);
   int status = 0;
   ::waitpid(daemon.pid, &status, 0);
@@ -326,11 +329,11 @@ int main(int argc, char** argv) {
               e99 > 0 ? p99 / e99 : 0.0);
   std::printf("  daemon CPU: %.0f %% of one core (utime+stime %.1f s over %.1f s); resident %.0f MB (peak %.0f MB)\n",
               100 * cpu / wall, cpu, wall, static_cast<double>(rss_kB) / 1024, static_cast<double>(peak_kB) / 1024);
-  std::printf("  recording: %zu runs, mean %.2f records/s, slowest %.2f records/s (target %.0f)\n", after.size(),
-              after.empty() ? 0.0 : total / static_cast<double>(after.size()), slowest, o.record_hz);
+  std::printf("  recording: %zu runs, mean %.2f records/s, slowest %.2f records/s (target %.0f; stored counts lag by one 0.2 s batch)\n",
+              after.size(), after.empty() ? 0.0 : total / static_cast<double>(after.size()), slowest, o.record_hz);
   std::printf("  p99 target (< 5 ms): %s\n", p99 < 5 ? "met" : "NOT met");
   // Failures of the daemon (not of the latency target) are the exit code: the smoke run checks them.
-  const bool on_time = slowest >= 0.9 * o.record_hz;
+  const bool on_time = slowest * wall >= o.record_hz * wall - allowed_short;
   if (errors > 0 || !on_time || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     std::printf("  FAILED: %s\n", errors > 0 ? "unanswered calls" : !on_time ? "a channel fell behind" : "cyclerd did not exit cleanly");
     return 1;

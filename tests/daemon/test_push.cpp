@@ -99,7 +99,8 @@ TEST(Push, EventsTopicDeliversEveryStateChangeWithWho) {
   c.result("runs.stop", {{"run_id", run_id}});
   ASSERT_TRUE(wait_state("stopped"));
   EXPECT_EQ(states, (std::vector<std::string>{"queued", "running", "paused", "running", "stopped"}));
-  // The stored events are what was pushed (the note included).
+  // The stored events (once the final state is stored) are what was pushed.
+  ASSERT_EQ(wait_final(c, run_id, 10s), "stopped");
   const json events = c.result("runs.events", {{"run_id", run_id}})["events"];
   std::vector<std::string> stored;
   for (const auto& e : events) {
