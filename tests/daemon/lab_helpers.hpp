@@ -9,13 +9,13 @@ namespace cyclerd::test {
 
 // A cyclerd on a database path chosen by the test, so a second daemon can open the first one's file.
 inline pid_t start_cyclerd_on(const fs::path& dir, const fs::path& config, const fs::path& db, std::uint16_t& port,
-                              std::vector<std::string> extra = {}) {
+                              std::vector<std::string> extra = {}, const std::string& log_level = "warn") {
   fs::remove(dir / "ready.json");
   const pid_t pid = ::fork();
   if (pid == 0) {
     std::vector<std::string> args = {std::string(CYCLERD_BIN_DIR) + "/cyclerd", "--config", config.string(),
                                      "--db", db.string(), "--listen-tcp", "127.0.0.1:0", "--ready-file",
-                                     (dir / "ready.json").string(), "--log-level", "warn"};
+                                     (dir / "ready.json").string(), "--log-level", log_level};
     args.insert(args.end(), extra.begin(), extra.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());

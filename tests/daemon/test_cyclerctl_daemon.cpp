@@ -60,7 +60,7 @@ TEST(Cyclerctl, EveryDaemonCommandPrintsOneJsonObjectWithJson) {
   EXPECT_FALSE(ctl_json(port, "protocols list")["protocols"].empty());
   ctl_json(port, "protocols validate cv --cell ZS-07 --channel sim-1");
   EXPECT_TRUE(ctl_json(port, "protocols estimate cv --cell ZS-07").contains("duration_s"));
-  const json submitted = ctl_json(port, "submit --channel sim-1 --cell ZS-07 --protocol rate-capability --param v_min=0.01 --tag batch-12");
+  const json submitted = ctl_json(port, "submit --channel sim-1 --cell ZS-07 --protocol rate-capability --param 'v_min=0.01 V' --tag batch-12");
   const std::string run = std::to_string(submitted["run_id"].get<std::int64_t>());
   const json queued = ctl_json(port, "submit --channel sim-1 --cell ZS-07 --protocol cv");
   EXPECT_EQ(ctl_json(port, "cancel " + std::to_string(queued["run_id"].get<std::int64_t>()))["state"], "cancelled");

@@ -1,6 +1,6 @@
 // cyclerd's log files: the configuration's "log" section (relative to the file) and --log-file add a
 // rotating file beside the console.
-#include "tests/daemon/daemon_process.hpp"
+#include "tests/daemon/lab_helpers.hpp"
 
 namespace cyclerd::test {
 namespace {
@@ -9,25 +9,30 @@ const char* kConfig = R"({"auth": {"required": false}, "log": {"file": "logs/cyc
   "channels": [{"id": "sim-1", "driver": "sim", "uri": "sim://zns?seed=1", "speed": "max"}]})";
 
 TEST(Logging, ConfiguredFileRelativeToTheConfigurationGetsTheStartupLines) {
-  Daemon daemon(kConfig, {"--log-level", "info"});
-  ASSERT_TRUE(daemon.alive());
-  EXPECT_EQ(daemon.terminate(), 0);
-  const auto text = read_file(daemon.dir() / "logs" / "cyclerd.log");
+  const auto dir = make_temp_dir();
+  write_file(dir / "c.json", kConfig);
+  std::uint16_t port = 0;
+  const pid_t pid = start_cyclerd_on(dir, dir / "c.json", dir / "x.sqlite", port, {}, "info");
+  kill_and_wait(pid, SIGTERM);
+  const auto text = read_file(dir / "logs" / "cyclerd.log");
   EXPECT_NE(text.find("starting with"), std::string::npos) << text;
-  EXPECT_NE(text.find("JSON-RPC on tcp 127.0.0.1:" + std::to_string(daemon.port())), std::string::npos) << text;
+  EXPECT_NE(text.find("JSON-RPC on tcp 127.0.0.1:" + std::to_string(port)), std::string::npos) << text;
   EXPECT_NE(text.find("stopped"), std::string::npos) << text;
   // The console keeps its lines too.
-  EXPECT_NE(read_file(daemon.dir() / "stderr.txt").find("starting with"), std::string::npos);
+  EXPECT_NE(read_file(dir / "stderr.txt").find("starting with"), std::string::npos);
+  fs::remove_all(dir);
 }
 
 TEST(Logging, LogFileFlagOverridesTheConfiguration) {
-  const auto other = make_temp_dir();
-  Daemon daemon(kConfig, {"--log-level", "info", "--log-file", (other / "flag.log").string()});
-  ASSERT_TRUE(daemon.alive());
-  EXPECT_EQ(daemon.terminate(), 0);
-  EXPECT_NE(read_file(other / "flag.log").find("starting with"), std::string::npos);
-  EXPECT_FALSE(fs::exists(daemon.dir() / "logs" / "cyclerd.log"));
-  fs::remove_all(other);
+  const auto dir = make_temp_dir();
+  write_file(dir / "c.json", kConfig);
+  std::uint16_t port = 0;
+  const pid_t pid = start_cyclerd_on(dir, dir / "c.json", dir / "x.sqlite", port,
+                                     {"--log-file", (dir / "other" / "flag.log").string()}, "info");
+  kill_and_wait(pid, SIGTERM);
+  EXPECT_NE(read_file(dir / "other" / "flag.log").find("starting with"), std::string::npos);
+  EXPECT_FALSE(fs::exists(dir / "logs" / "cyclerd.log"));
+  fs::remove_all(dir);
 }
 
 TEST(Logging, UnwritableLogFileIsAConfigurationErrorNamingIt) {
