@@ -287,10 +287,23 @@ void ScpiSmuDriver::async_next_sample(std::size_t channel, SampleHandler handler
   next_due_ = std::max(next_due_ + period, Clock::now());
   auto read = [this, handler]() { read_with_retries(1, std::nullopt, handler); };
   if (setpoint_.mode == Mode::sweep && output_on_) {
-    // A fine staircase: no step larger than sweep_step_V_ between two readings.
+    // A fine staircase: no step larger than sweep_step_V_ between two readings. The reading is taken at
+    // the end of a step, just before the next one, where the charging spike of the step has died away
+    // (as potentiostats sample a staircase); the step after it follows the reading at once.
     double span = setpoint_.sweep.scan_rate_V_s * setpoint_.sample_period_s;
     int steps = std::max(1, static_cast<int>(std::ceil(span / sweep_step_V_ - 1e-9)));
-    staircase(steps, steps, next_due_, read);
+    auto read_then_step = [this, handler]() {
+      read_with_retries(1, std::nullopt, [this, handler](std::optional<Error> e, Sample s) {
+        if (!e && setpoint_.mode == Mode::sweep && output_on_) {
+          link_->async_exchange(scpi_command(model_->voltage_level, sweep_potential(channel_time_now())), Reply::none(),
+                                [](std::optional<Error>, std::vector<std::string>) {});
+        }
+        handler(std::move(e), s);
+      });
+    };
+    auto due = next_due_;
+    staircase(steps - 1, steps, due - (due - Clock::now()) / steps,
+              [this, due, read_then_step] { completions_.at(due, read_then_step); });
     return;
   }
   completions_.at(next_due_, read);

@@ -402,15 +402,11 @@ Transport::Stats Transport::stats() const { return impl_->stats; }
 
 std::shared_ptr<spdlog::logger> driver_logger(const std::string& name) {
   if (auto logger = spdlog::get(name)) return logger;
+  // Not registered: a driver may be built (to check a configuration) before the program sets up its
+  // sinks, and a logger registered then would keep the old ones for good.
   auto fallback = spdlog::default_logger();
   auto logger = std::make_shared<spdlog::logger>(name, fallback->sinks().begin(), fallback->sinks().end());
   logger->set_level(fallback->level());
-  try {
-    spdlog::register_logger(logger);
-  } catch (const spdlog::spdlog_ex&) {
-    // Another driver registered it meanwhile: use that one.
-    if (auto existing = spdlog::get(name)) return existing;
-  }
   return logger;
 }
 

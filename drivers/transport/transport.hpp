@@ -99,8 +99,8 @@ class Transport {
   std::shared_ptr<Impl> impl_;
 };
 
-// The logger of a driver module ("drv.scpi-smu"): the registered one, or a new one sharing the default
-// logger's sinks and level, registered under that name.
+// The logger of a driver module ("drv.scpi-smu"): the registered one, or else a new one (not registered)
+// sharing the present default logger's sinks and level.
 std::shared_ptr<spdlog::logger> driver_logger(const std::string& name);
 
 }  // namespace cyclerd

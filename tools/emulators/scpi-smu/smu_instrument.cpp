@@ -74,6 +74,13 @@ Setpoint SmuInstrument::drive() const {
   } else {
     sp.mode = Mode::voltage;
     sp.value = voltage_V_;
+    if (std::abs(cell_->current_A()) >= i_compliance_A_ &&
+        (voltage_V_ - cell_->voltage_V()) * cell_->current_A() > 0) {
+      sp.mode = Mode::current;  // in compliance: the SMU limits the current until the level is reached
+      sp.value = std::copysign(i_compliance_A_, cell_->current_A());
+      if (sp.value > 0) sp.stop_above_V = voltage_V_;
+      else sp.stop_below_V = voltage_V_;
+    }
   }
   return sp;
 }
