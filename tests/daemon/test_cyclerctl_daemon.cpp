@@ -79,7 +79,8 @@ TEST(Cyclerctl, EveryDaemonCommandPrintsOneJsonObjectWithJson) {
   EXPECT_TRUE(cycles["cycles"].is_array());
   EXPECT_TRUE(cycles["rate_table"].is_array());
   bool noted = false;
-  for (const auto& e : ctl_json(port, "events " + run)["events"]) noted |= e["text"] == "separator looked dry";
+  const json events = ctl_json(port, "events " + run);  // kept: a range-for over a temporary's member dangles
+  for (const auto& e : events["events"]) noted |= e["text"] == "separator looked dry";
   EXPECT_TRUE(noted);
   const json exported = ctl_json(port, "export " + run + " --format csv");
   EXPECT_EQ(exported["text"].get<std::string>().rfind("index,test_time_s", 0), 0u);

@@ -29,12 +29,13 @@ TEST(Estimate, OtherClientsAndChannelsAreServedWhileADryRunRuns) {
   // While the dry run goes on, the other client is answered, again and again, and the channel's run
   // records samples; the estimating client has no answer yet.
   std::int64_t samples_seen = 0;
-  for (int i = 0; i < 5; ++i) {
+  // (The dry run takes seconds; the run stores its first batch within 200 ms.)
+  for (int i = 0; i < 10; ++i) {
     EXPECT_EQ(call_ok(b, "daemon.info")["name"], "cyclerd");
     samples_seen = std::max(samples_seen, stored_samples(daemon.dir() / "test.sqlite", run["run_id"]).count);
-    std::this_thread::sleep_for(20ms);
+    std::this_thread::sleep_for(60ms);
   }
-  EXPECT_FALSE(a.read_line(0ms)) << "the dry run answered before the other client's five calls";
+  EXPECT_FALSE(a.read_line(0ms)) << "the dry run answered before the other client's ten calls";
   EXPECT_GT(samples_seen, 0) << "the channel's run did not progress during the dry run";
   const auto answer = a.read_line(120s);
   ASSERT_TRUE(answer);
