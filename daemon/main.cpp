@@ -22,6 +22,7 @@
 #include "daemon/methods/methods.hpp"
 #include "daemon/push/lab_push.hpp"
 #include "daemon/rpc/dispatcher.hpp"
+#include "daemon/http/listener.hpp"
 #include "daemon/rpc/tcp_server.hpp"
 #include "daemon/systemd.hpp"
 
@@ -56,8 +57,10 @@ void setup_logging(const Config& config) {
 }
 
 // Written to a temporary name and renamed, so a script polling for the file never reads half of it.
-void write_ready_file(const std::filesystem::path& file, std::uint16_t tcp_port) {
-  const nlohmann::json ready = {{"pid", ::getpid()}, {"tcp", tcp_port}, {"http", nullptr}};
+// "http" is null when no HTTP listener was asked for.
+void write_ready_file(const std::filesystem::path& file, std::uint16_t tcp_port, std::optional<std::uint16_t> http_port) {
+  const nlohmann::json ready = {{"pid", ::getpid()}, {"tcp", tcp_port},
+                                {"http", http_port ? nlohmann::json(*http_port) : nlohmann::json(nullptr)}};
   const auto temporary = file.string() + ".tmp";
   {
     std::ofstream out(temporary, std::ios::trunc);
@@ -97,8 +100,19 @@ int serve(const Config& config) {
   rpc::TcpServer server(io, dispatcher, limits);
   const auto endpoint = server.listen(config.listen_tcp);
   log->info("JSON-RPC on tcp {}:{}", endpoint.address().to_string(), endpoint.port());
-  if (config.listen_http) log->warn("listen.http {} is not served yet (HTTP /rpc comes later)", config.listen_http->to_string());
-  if (config.ready_file) write_ready_file(*config.ready_file, endpoint.port());
+  // HTTP POST /rpc and WebSocket /ws: the same dispatcher, limits from the same configuration keys.
+  http::HttpLimits http_limits;
+  http_limits.max_connections = config.max_connections;
+  http_limits.idle_timeout = limits.idle_timeout;
+  http::HttpListener http_listener(io, dispatcher, tokens ? &*tokens : nullptr, http_limits);
+  std::optional<std::uint16_t> http_port;
+  if (config.listen_http) {
+    const auto http_endpoint = http_listener.listen(*config.listen_http);
+    http_port = http_endpoint.port();
+    log->info("JSON-RPC on http://{}:{}/rpc and ws://{}:{}/ws", http_endpoint.address().to_string(), *http_port,
+              http_endpoint.address().to_string(), *http_port);
+  }
+  if (config.ready_file) write_ready_file(*config.ready_file, endpoint.port(), http_port);
 
   SystemdNotifier systemd(io);
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
@@ -107,6 +121,7 @@ int serve(const Config& config) {
     log->info("signal {}: shutting down", signal);
     systemd.stopping();
     server.stop();
+    http_listener.stop();
     lab_push.stop();
     // Runs stop between two samples with a checkpoint, channels go safe, storage is flushed; then, with
     // every connection closed and no timer left, io.run() returns.

@@ -245,6 +245,8 @@ void HttpSession::send(Response response, bool close_after) {
   response.set("X-Content-Type-Options", "nosniff");
   response.keep_alive(!close_after && request.keep_alive());
   response.prepare_payload();
+  // RFC 9110: a 204 carries no Content-Length (Beast's prepare_payload writes 0).
+  if (response.result() == bhttp::status::no_content) response.erase(bhttp::field::content_length);
   close_after_write_ = !response.keep_alive();
   response_ = std::move(response);
   do_write();
@@ -280,6 +282,7 @@ void HttpSession::on_linger(boost::system::error_code ec, std::size_t bytes) {
 }
 
 void HttpSession::fail(boost::system::error_code ec, const char* what) {
+  if (closed_) return;  // an operation that was pending when the connection was closed
   // A client going away or timing out is normal; anything else is worth a line in the log.
   if (ec == beast::error::timeout) {
     log()->info("HTTP connection {} from {}: idle for {} ms; closing", id_, peer_,

@@ -153,6 +153,7 @@ void WsSession::on_write(boost::system::error_code ec, std::size_t) {
 }
 
 void WsSession::fail(boost::system::error_code ec, const char* what) {
+  if (closed_) return;  // an operation that was pending when the connection was closed
   // A client going away is normal; a silent one (no frame, no pong within the idle time) is worth a note.
   if (ec == beast::error::timeout) {
     log()->info("WebSocket connection {} from {}: no frame for {} ms; closing", connection_.id, connection_.peer,
