@@ -101,6 +101,11 @@ void Lab::launch(Channel& ch, const store::RunInfo& info, const std::optional<Ru
   stored.start_unix_s = start_unix;
   stored.push = &push_;
   stored.wall_clock_time = accelerated;
+  // The cell's material, for GITT diffusion coefficients (the analyzer names a missing quantity).
+  analysis::GittMaterial material;
+  material.molar_mass_g_mol = cell->molar_mass_g_mol;
+  material.molar_volume_cm3_mol = cell->molar_volume_cm3_mol;
+  material.electrode_area_cm2 = cell->electrode_area_cm2;
   run->storage = std::make_unique<StorageConsumer>(
       *writer_, *run->runner, protocol, stored,
       [this, &ch](const std::string& why) {
@@ -113,7 +118,8 @@ void Lab::launch(Channel& ch, const store::RunInfo& info, const std::optional<Ru
           ch.run->runner->request_pause();
         } catch (const Error&) {
         }
-      });
+      },
+      material);
   run->runner->subscribe(*run->storage);
   run->runner->subscribe(run->watch);
   run->runner->on_paused([this, &ch] { on_paused(ch); });

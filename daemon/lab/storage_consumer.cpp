@@ -2,12 +2,15 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <ctime>
+#include <limits>
 
 #include <nlohmann/json.hpp>
 
 #include "daemon/push/record_topics.hpp"
 #include "protocols/runner/cycle_summary.hpp"
+#include "schema/reader.hpp"
 
 namespace cyclerd::lab {
 namespace {
@@ -23,6 +26,8 @@ double wall_unix_s() {
 
 // How each analyzer table keys its results: by fields of the row itself, by order of appearance, or one
 // result per run. A table not listed appends (by order), so nothing new is ever overwritten by mistake.
+// Order is stable across a restart for the tables the stored cycles rebuild (rate_table: the replay
+// counts its rows again); cv_peak_tracks are only stored at the run's end.
 enum class KeyBy { fields, ordinal, one };
 struct KeyRule {
   std::string_view kind;
@@ -45,6 +50,33 @@ std::string key_part(const nlohmann::json& row, std::string_view field) {
   const auto it = row.find(std::string(field));
   if (it == row.end()) return "";
   return it->is_string() ? it->get<std::string>() : it->dump();
+}
+
+// The engine's finished cycle as it was before it was stored: the cycle table keeps capacities, energies,
+// the first half's current density and the duration, which is all the cycle-level analyzers read.
+CycleEnd stored_cycle_end(const store::CycleSummaryRow& row, double mass_g) {
+  CycleEnd c;
+  c.cycle_index = static_cast<int>(row.cycle_index);
+  c.first_half_current_A = row.current_density_A_g && mass_g > 0 ? *row.current_density_A_g * mass_g : 0.0;
+  c.charge_Ah = row.charge_capacity_Ah;
+  c.discharge_Ah = row.discharge_capacity_Ah;
+  c.charge_Wh = row.charge_energy_Wh;
+  c.discharge_Wh = row.discharge_energy_Wh;
+  c.end_t_s = row.duration_s;
+  // Which half came first is not a column, but the stored efficiency (second half over first) says it:
+  // take the order that gives it back (either order gives none when the first half passed nothing).
+  if (row.coulombic_efficiency) {
+    const auto mismatch = [&](bool discharge_first) {
+      c.discharge_first = discharge_first;
+      const auto ce = analysis::coulombic_efficiency(to_cycle_record(c));
+      return ce ? std::abs(*ce - *row.coulombic_efficiency) : std::numeric_limits<double>::infinity();
+    };
+    const bool discharge_first = mismatch(true) <= mismatch(false);
+    c.discharge_first = discharge_first;
+  } else {
+    c.discharge_first = !(row.discharge_capacity_Ah > 0);
+  }
+  return c;
 }
 
 }  // namespace
@@ -105,17 +137,54 @@ StorageConsumer::StorageConsumer(store::Writer& writer, ChannelRunner& runner, c
       run_(run),
       refused_(std::move(refused)),
       analysis_(protocol, analysis_options(protocol, run, material),
-                [this](std::string_view kind, const nlohmann::json& row) { store_result(kind, row); }) {}
+                [this](std::string_view kind, const nlohmann::json& row) { store_result(kind, row); }) {
+  rebuild_from_storage();
+}
+
+void StorageConsumer::rebuild_from_storage() {
+  // Stored cycles went into the same batches as the checkpoint the run resumes from, so they are exactly
+  // the cycles before it: replayed in order, the cycle table's running figures (retention, decay,
+  // first-cycle efficiency), the rate table's groups and the summary continue where they stopped.
+  store::Reader reader(writer_.path());
+  const auto cycles = reader.cycles(run_.run_id);
+  replaying_ = true;
+  for (const auto& row : cycles) {
+    analysis_.on_cycle_end(stored_cycle_end(row, run_.active_mass_g));
+  }
+  replaying_ = false;
+  // The GITT analyzer cannot be rebuilt from stored pulses (it needs the samples of the pulse under way):
+  // it starts again, and its pulses are numbered on after the stored ones instead of replacing them.
+  for (const auto& a : reader.analyses(run_.run_id, {"gitt"})) {
+    const auto pulse = nlohmann::json::parse(a.result_json, nullptr, false);
+    if (pulse.is_object() && pulse.contains("pulse_index") && pulse["pulse_index"].is_number_integer()) {
+      gitt_pulse_offset_ = std::max(gitt_pulse_offset_, pulse["pulse_index"].get<int>());
+    }
+  }
+}
 
 void StorageConsumer::store_result(std::string_view kind, const nlohmann::json& row) {
   auto count = result_counts_.find(kind);
   if (count == result_counts_.end()) count = result_counts_.emplace(std::string(kind), 0).first;
+  const std::int64_t ordinal = count->second++;
+  if (replaying_) return;  // stored before the restart, with this very key
   store::AnalysisRow a;
   a.run_id = run_.run_id;
   a.kind = std::string(kind);
-  a.key = analysis_key(kind, row, count->second++);
+  if (kind == "gitt") {
+    nlohmann::json pulse = row;
+    if (gitt_pulse_offset_ > 0 && pulse.contains("pulse_index")) {
+      pulse["pulse_index"] = pulse["pulse_index"].get<int>() + gitt_pulse_offset_;
+    }
+    // Without the cell's material there is no D: the row says why (which quantity is missing).
+    const auto& why = analysis_.analysis().gitt().material_error();
+    if (pulse.value("diffusion_cm2_s", nlohmann::json()).is_null() && !why.empty()) pulse["diffusion_error"] = why;
+    a.key = analysis_key(kind, pulse, ordinal);
+    a.result_json = pulse.dump();
+  } else {
+    a.key = analysis_key(kind, row, ordinal);
+    a.result_json = row.dump();
+  }
   a.unix_time_s = unix_of(runner_.engine().state().last_t_s);
-  a.result_json = row.dump();
   // Only the latest result per key goes to storage: a batch never carries a result twice.
   for (auto& pending : batch_.analyses) {
     if (pending.kind == a.kind && pending.key == a.key) {
@@ -232,7 +301,9 @@ void StorageConsumer::on_run_end(RunState state) {
   analysis_.on_run_end(state);  // closes open half-cycles, the last rate group, CV tracks and kinetics
   // GITT pulses learn their state of charge only once the titration is over: store them again.
   if (!analysis_.analysis().gitt().pulses().empty()) {
-    for (const auto& pulse : analysis_.analysis().results()["gitt"]) store_result("gitt", pulse);
+    // Kept in a local: a range-for over a member of the temporary results() would read freed memory.
+    const nlohmann::json results = analysis_.analysis().results();
+    for (const auto& pulse : results["gitt"]) store_result("gitt", pulse);
   }
 }
 

@@ -2,7 +2,9 @@
 // and hands them to the Writer in batches, each closed by the run's checkpoint taken at the same moment
 // between two samples, so that after any crash the stored data and the checkpoint agree. It also runs the
 // run's live analyzers (an AnalysisFeed) and stores their results in the same batches, so they agree with
-// the samples too. The daemon and `cyclerctl simulate --db` both record through it.
+// the samples too. The daemon and `cyclerctl simulate --db` both record through it. A consumer made for a
+// run resumed from its checkpoint first rebuilds the cycle-level analyzers from the run's stored cycles, so
+// that its analysis equals an uninterrupted run's.
 #pragma once
 
 #include <chrono>
@@ -57,6 +59,8 @@ class StorageConsumer : public RunConsumer {
   using Refused = std::function<void(const std::string& why)>;
 
   // `material`: the cell's, for the GITT analyzer's diffusion coefficients (its mass is the run's).
+  // Reads the run's stored cycles and GITT pulses from the writer's database (none for a new run); throws
+  // storage_error naming the file if it cannot be read.
   StorageConsumer(store::Writer& writer, ChannelRunner& runner, const Protocol& protocol, StoredRun run,
                   Refused refused, const analysis::GittMaterial& material = {});
 
@@ -78,6 +82,9 @@ class StorageConsumer : public RunConsumer {
 
  private:
   void maybe_submit();
+  // A resumed run: replays its stored cycle summaries through the analyzers (their results are counted, not
+  // stored again: they are stored already) and numbers new GITT pulses on after the stored ones.
+  void rebuild_from_storage();
   // The analyzers' sink: the latest result per (kind, key) waits in the pending batch.
   void store_result(std::string_view kind, const nlohmann::json& row);
   double unix_of(double channel_t_s);
@@ -95,6 +102,8 @@ class StorageConsumer : public RunConsumer {
   double last_unix_s_ = 0;  // the latest stamp given (wall_clock_time: stamps never go back)
   std::chrono::steady_clock::time_point last_submit_ = std::chrono::steady_clock::now();
   std::map<std::string, std::int64_t, std::less<>> result_counts_;  // results so far per kind
+  bool replaying_ = false;          // results come from stored cycles: count them, store nothing
+  int gitt_pulse_offset_ = 0;       // pulses stored before a restart (the analyzer counts from 1 again)
   AnalysisFeed analysis_;  // last: its sink writes into the members above
 };
 
