@@ -137,6 +137,9 @@ void MethodscriptDriver::recover(const Error& cause, Step done) {
   // The cause may quote everything received meanwhile: an event needs its gist, not a page of packages.
   const std::string why = printable(cause.message(), 300);
   if (++failures_ > retries_) {
+    // The link is declared dead: nothing may wait on it any longer (safe() tries to connect afresh).
+    transport_->close();
+    script_running_ = false;
     return done(Error(cause.code(), "gave up after " + std::to_string(retries_) + " reconnections: " + why, where_));
   }
   log_->warn("{}: {} (failure {} of {}); reconnecting", where_, why, failures_, retries_);
@@ -397,7 +400,12 @@ void MethodscriptDriver::async_safe(std::size_t channel, DoneHandler done) {
   if (channel != 0) return completions_.post([this, done = std::move(done), e = *check(channel)] { done(e); });
   setpoint_.reset();
   auto off = [this, done = std::move(done)](std::optional<Error> e) {
-    if (e) return done(Error(e->code(), "cannot switch the cell off: " + std::string(e->message()), where_));
+    if (e) {
+      // Unreachable: close, so no read waits on a dead line (the next operation connects afresh).
+      transport_->close();
+      script_running_ = false;
+      return done(Error(e->code(), "cannot switch the cell off: " + printable(e->message(), 300), where_));
+    }
     // Z ran on_finished (cell_off), but a script stopped by a runtime error skipped it: switch off explicitly.
     cell_off([this, done](std::optional<Error> switched) {
       if (switched) return done(Error(switched->code(), "cannot switch the cell off: " + std::string(switched->message()), where_));

@@ -33,41 +33,49 @@ bool wait_all_final(Client& c, int seconds) {
   return false;
 }
 
-std::string config(const std::string& ms_uri) {
-  return json{{"database", "x.sqlite"},
-              {"auth", {{"required", false}}},
-              {"channels",
-               {{{"id", "sim-1"}, {"driver", "sim"}, {"uri", "sim://zns-znse?seed=1"}, {"speed", "max"}},
-                {{"id", "ms-1"}, {"driver", "methodscript"}, {"uri", ms_uri}, {"model", "emstat4-hr"}, {"speed", 5000}}}}}
-      .dump();
+// A sim channel and one methodscript channel per URI (ms-1, ms-2, ...).
+std::string config(const std::vector<std::string>& ms_uris, int speed = 5000) {
+  json channels = json::array();
+  channels.push_back({{"id", "sim-1"}, {"driver", "sim"}, {"uri", "sim://zns-znse?seed=1"}, {"speed", "max"}});
+  for (std::size_t i = 0; i < ms_uris.size(); ++i) {
+    channels.push_back({{"id", "ms-" + std::to_string(i + 1)}, {"driver", "methodscript"}, {"uri", ms_uris[i]},
+                        {"model", "emstat4-hr"}, {"speed", speed}});
+  }
+  return json{{"database", "x.sqlite"}, {"auth", {{"required", false}}}, {"channels", channels}}.dump();
 }
 
-std::vector<std::string> emulator_args(const std::string& link, const std::vector<std::string>& faults = {}) {
+std::vector<std::string> emulator_args(const std::string& link, const std::vector<std::string>& faults = {},
+                                       const std::string& speed = "5000") {
   std::vector<std::string> args = link == "pty" ? std::vector<std::string>{"--pty"} : std::vector<std::string>{"--tcp", "0"};
-  args.insert(args.end(), {"--preset", "zns-znse", "--mass-mg", "1", "--seed", "1", "--speed", "5000"});
+  args.insert(args.end(), {"--preset", "zns-znse", "--mass-mg", "1", "--seed", "1", "--speed", speed});
   for (const auto& f : faults) args.insert(args.end(), {"--fault", f});
   return args;
 }
 
-// The same protocol with the same parameters on both channels; returns {sim run, methodscript run}.
-std::pair<json, json> submit_both(Client& c, const std::string& protocol, const json& params) {
+// The same protocol with the same parameters on the sim channel and on `ms`; returns {sim run, ms run}.
+std::pair<json, json> submit_both(Client& c, const std::string& ms, const std::string& protocol, const json& params) {
   json sim = rpc(c, "runs.submit", {{"channel", "sim-1"}, {"cell", "A"}, {"protocol", protocol}, {"params", params}});
-  json ms = rpc(c, "runs.submit", {{"channel", "ms-1"}, {"cell", "A"}, {"protocol", protocol}, {"params", params}});
-  return {sim["run_id"], ms["run_id"]};
+  json other = rpc(c, "runs.submit", {{"channel", ms}, {"cell", "A"}, {"protocol", protocol}, {"params", params}});
+  return {sim["run_id"], other["run_id"]};
 }
 
 class DaemonOverLink : public testing::TestWithParam<std::string> {};
 
 TEST_P(DaemonOverLink, ActivationCvAndEisStoreTheSimChannelsCapacitiesWithin2Percent) {
-  EmulatorProcess emulator(emulator_args(GetParam()));
-  Daemon daemon(config(emulator.uri()));
+  // A sim channel starts each run on a fresh cell; an instrument's cell carries on from run to run. So
+  // each protocol gets its own emulator (a fresh cell) on its own methodscript channel.
+  // The instrument ends a discharge at the first reading past its limit and runs on while the daemon
+  // decides: at 1000x a millisecond of the daemon's latency is one second of the cell (see README).
+  EmulatorProcess e1(emulator_args(GetParam(), {}, "1000")), e2(emulator_args(GetParam(), {}, "1000")),
+      e3(emulator_args(GetParam(), {}, "1000"));
+  Daemon daemon(config({e1.uri(), e2.uri(), e3.uri()}, 1000));
   Client c(daemon.port());
   ASSERT_TRUE(c.connected());
   rpc(c, "cells.create", {{"name", "A"}, {"active_mass_mg", 1.0}});
   std::vector<std::pair<json, json>> runs;
-  runs.push_back(submit_both(c, "activation", {{"rate", "0.5 A/g"}, {"cycles", 2}, {"ocv_rest", "1 min"}}));
-  runs.push_back(submit_both(c, "cv", {{"scan_rate", "20 mV/s"}, {"cycles", 2}, {"ocv_rest", "1 min"}}));
-  runs.push_back(submit_both(c, "eis", {{"rate", "0.5 A/g"}, {"relax", "1 min"}, {"ocv_rest", "1 min"}}));
+  runs.push_back(submit_both(c, "ms-1", "activation", {{"rate", "0.5 A/g"}, {"cycles", 2}, {"ocv_rest", "1 min"}}));
+  runs.push_back(submit_both(c, "ms-2", "cv", {{"scan_rate", "20 mV/s"}, {"cycles", 2}, {"ocv_rest", "1 min"}}));
+  runs.push_back(submit_both(c, "ms-3", "eis", {{"rate", "0.5 A/g"}, {"f_end", "100 mHz"}}));
   ASSERT_TRUE(wait_all_final(c, 240));
   for (const auto& [sim, ms] : runs) {
     SCOPED_TRACE("runs " + sim.dump() + " / " + ms.dump());
@@ -88,18 +96,19 @@ TEST_P(DaemonOverLink, ActivationCvAndEisStoreTheSimChannelsCapacitiesWithin2Per
 
 TEST_P(DaemonOverLink, ACableCutForGoodFaultsTheChannelWhileTheSimChannelRecordsEverySample) {
   EmulatorProcess emulator(emulator_args(GetParam(), {"disconnect:at=500,down_ms=-1"}));
-  Daemon daemon(config(emulator.uri() + (GetParam() == "pty" ? "&" : "?") +
-                       "timeout_ms=500&retries=2&reconnect_attempts=2&backoff_ms=20"));
+  Daemon daemon(config({emulator.uri() + (GetParam() == "pty" ? "&" : "?") +
+                        "timeout_ms=500&retries=2&reconnect_attempts=2&backoff_ms=20"}));
   Client c(daemon.port());
   rpc(c, "cells.create", {{"name", "A"}, {"active_mass_mg", 1.0}});
   // The sim channel's run (two slow cycles) is still recording when the methodscript channel gives up.
-  const auto [sim, ms] = submit_both(c, "activation", json::object());
+  const auto [sim, ms] = submit_both(c, "ms-1", "activation", json::object());
   ASSERT_TRUE(wait_all_final(c, 240));
   EXPECT_EQ(rpc(c, "runs.get", {{"run_id", ms}})["state"], "failed");
   const json channel = rpc(c, "channels.get", {{"channel", "ms-1"}});
   EXPECT_EQ(channel["state"], "faulted") << channel.dump();
   std::string reasons;
-  for (const auto& e : rpc(c, "runs.events", {{"run_id", ms}})["events"]) reasons += e["text"].get<std::string>() + "\n";
+  const json events = rpc(c, "runs.events", {{"run_id", ms}})["events"];  // kept: not a temporary's member
+  for (const auto& e : events) reasons += e["text"].get<std::string>() + "\n";
   EXPECT_NE(reasons.find("gave up after 2 reconnections"), std::string::npos) << reasons;
   const json sim_run = rpc(c, "runs.get", {{"run_id", sim}});
   EXPECT_EQ(sim_run["state"], "completed");

@@ -239,6 +239,11 @@ void Device::pace() {
 }
 
 void Device::body(const Statement& loop) {
+  // Where the link can tell, the cell does not run ahead of a host that has not read the last package
+  // yet: a real instrument's host reads as it arrives, and the simulated clock must not outrun it.
+  for (auto unread = link_.unread(); unread && *unread > 0 && !abort_; unread = link_.unread()) {
+    std::this_thread::sleep_for(std::chrono::microseconds(50));
+  }
   if (abort_) {
     emit_raw("*");
     throw Aborted{};

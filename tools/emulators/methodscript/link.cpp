@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <termios.h>
 #include <unistd.h>
@@ -111,6 +112,12 @@ class PtyLink final : public Link {
     outage_.cut(down);
     // What the host had not read yet is lost with the cable.
     ::tcflush(slave_, TCIOFLUSH);
+  }
+
+  std::optional<std::size_t> unread() const override {
+    int n = 0;
+    if (::ioctl(slave_, FIONREAD, &n) != 0) return std::nullopt;
+    return static_cast<std::size_t>(n);
   }
 
   std::string describe() const override { return "pty " + path_; }

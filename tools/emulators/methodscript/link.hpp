@@ -21,6 +21,8 @@ class Link {
   virtual bool write(const std::string& text) = 0;
   // Cuts the cable for `down` (negative: for good). The instrument itself keeps running.
   virtual void cut(std::chrono::milliseconds down) = 0;
+  // Bytes written and not yet read by the host, where the link can tell (a pty can, TCP cannot).
+  virtual std::optional<std::size_t> unread() const { return std::nullopt; }
   // What a host connects to: "pty /dev/pts/4" or "tcp 127.0.0.1:40123".
   virtual std::string describe() const = 0;
 };
