@@ -1,5 +1,7 @@
 #include "protocols/parameters.hpp"
 
+#include <cstdlib>
+
 #include "core/error.hpp"
 #include "core/quantity.hpp"
 #include "protocols/text.hpp"
@@ -25,6 +27,23 @@ std::optional<std::string> value_text(const nlohmann::json& value) {
   if (value.is_number_integer()) return value.dump();
   if (value.is_number_float()) return value.dump();
   return std::nullopt;
+}
+
+// The unit a default is written in ("mA" of "500 mA"), or "" for a bare number or a C-rate ("C/10").
+std::string unit_of(const std::string& default_text) {
+  const char* begin = default_text.c_str();
+  char* end = nullptr;
+  (void)std::strtod(begin, &end);
+  if (end == begin) return {};
+  return std::string(text::trim(std::string_view(end)));
+}
+
+// True when `value` is nothing but a number ("0.01", "-2e-3").
+bool bare_number(const std::string& value) {
+  if (value.empty()) return false;
+  char* end = nullptr;
+  (void)std::strtod(value.c_str(), &end);
+  return end == value.c_str() + value.size();
 }
 
 bool check_quantity(const std::string& value, const std::string& pointer, std::string_view what,
@@ -102,7 +121,11 @@ ParameterTable ParameterTable::read(const nlohmann::json* parameters, const std:
                                  (known.empty() ? std::string(" (it has none)") : "; it has " + known));
       continue;
     }
-    const std::string value(text::trim(std::string_view(override_text).substr(eq + 1)));
+    std::string value(text::trim(std::string_view(override_text).substr(eq + 1)));
+    // A bare number takes the unit its default is written in: "v_min=0.01" means 0.01 V when the
+    // default is "0.01 V", and "i=200" means 200 mA when the default is "500 mA".
+    const std::string default_unit = unit_of(table.list_[it->second].default_text);
+    if (bare_number(value) && !default_unit.empty()) value += " " + default_unit;
     if (check_quantity(value, where, "override " + quote(override_text), diagnostics)) {
       table.list_[it->second].value_text = value;
     }

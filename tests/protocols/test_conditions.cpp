@@ -102,6 +102,27 @@ TEST(Parameters, DefaultsSubstituteAndOverridesReplaceThem) {
   EXPECT_EQ(params[1].default_text, "0.05 A/g");
 }
 
+TEST(Parameters, ABareNumberOverrideTakesTheUnitItsDefaultIsWrittenIn) {
+  const char* text = R"({"name": "p", "parameters": {"v_min": {"default": "0.01 V"}, "i": {"default": "500 mA"},
+    "rate": {"default": "C/10"}, "n": {"default": 2}},
+    "steps": [{"kind": "loop", "count": "${n}", "steps": ["Discharge at ${i} until ${v_min}"]}]})";
+  const ParseResult r = parse_protocol(text, {"v_min=0.2", "i=200", "n=3"});
+  ASSERT_TRUE(r.ok()) << test::describe(r.errors);
+  const auto& loop = std::get<Loop>(r.protocol->steps[0].body);
+  EXPECT_EQ(loop.count, 3);
+  const auto& step = loop.steps[0];
+  EXPECT_DOUBLE_EQ(std::get<ConstantCurrent>(step.body).current.value, -0.2);  // 200 mA, not 200 A
+  EXPECT_DOUBLE_EQ(step.until.at(0).threshold, 0.2);
+  // A C-rate default has no unit to lend: the bare number stays as written.
+  const ParseResult c_rate = parse_protocol(text, {"rate=5"});
+  ASSERT_TRUE(c_rate.ok()) << test::describe(c_rate.errors);
+  for (const auto& p : c_rate.protocol->parameters) {
+    if (p.name == "rate") {
+      EXPECT_EQ(p.value_text, "5");
+    }
+  }
+}
+
 TEST(Resolve, TurnsSpecificCurrentsAndCRatesIntoAmperes) {
   const ParseResult r = parse_protocol(R"({"name": "r", "safety": {"i_max": "50 A/g"}, "steps": [
     "Discharge at 0.05 A/g until 0.01 V", "Charge at C/2 until 3 V", "Hold at 3 V until 0.01 A/g",
