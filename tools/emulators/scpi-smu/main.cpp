@@ -33,8 +33,11 @@ void write_report(const std::string& path, const cyclerd::emulator::SmuInstrumen
   {
     std::ofstream out(tmp, std::ios::trunc);
     out << "{\"output_ons\": " << p.output_ons << ", \"violations\": " << p.violations
-        << ", \"off_charge_Ah\": " << p.off_charge_Ah << ", \"output_on\": " << (smu.output_on() ? "true" : "false")
-        << ", \"high_impedance_off\": " << (smu.high_impedance_off() ? "true" : "false") << "}\n";
+        << ", \"off_charge_Ah\": " << p.off_charge_Ah << ", \"charge_in_Ah\": " << p.charge_in_Ah
+        << ", \"charge_out_Ah\": " << p.charge_out_Ah << ", \"output_on\": " << (smu.output_on() ? "true" : "false")
+        << ", \"high_impedance_off\": " << (smu.high_impedance_off() ? "true" : "false")
+        << ", \"voltage_compliance_V\": " << smu.voltage_compliance_V()
+        << ", \"current_compliance_A\": " << smu.current_compliance_A() << "}\n";
   }
   std::filesystem::rename(tmp, path);
 }

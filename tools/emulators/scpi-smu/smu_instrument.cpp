@@ -86,14 +86,24 @@ Setpoint SmuInstrument::drive() const {
 }
 
 void SmuInstrument::advance_to(double now_s) {
-  double dt = now_s - t_s_;
-  if (dt <= 0) return;
-  Setpoint sp = drive();
-  sp.sample_period_s = dt;
-  cell_->apply(sp);
-  cell_->advance(dt);
-  if (!output_on_) protection_.off_charge_Ah += std::abs(cell_->current_A()) * dt / 3600.0;
-  t_s_ = now_s;
+  // A current-limited voltage source that reaches its level in the interval holds the level for the
+  // rest of it: the cell model stops on the limit, so the interval is finished under the new drive.
+  for (int leg = 0; leg < 4 && now_s - t_s_ > 1e-12;) {
+    // At most one model step at a time, so the current of the step is the current of the whole chunk.
+    const double dt = std::min(now_s - t_s_, cell_->params().max_step_s);
+    Setpoint sp = drive();
+    sp.sample_period_s = dt;
+    cell_->apply(sp);
+    const double cell_t_s = cell_->time_s();
+    const Sample s = cell_->advance(dt);
+    const double took_s = s.has(sample_flag::limit_reached) ? std::max(0.0, cell_->time_s() - cell_t_s) : dt;
+    const double moved_Ah = cell_->current_A() * took_s / 3600.0;
+    if (!output_on_) protection_.off_charge_Ah += std::abs(moved_Ah);
+    else (moved_Ah > 0 ? protection_.charge_in_Ah : protection_.charge_out_Ah) += std::abs(moved_Ah);
+    t_s_ += took_s;
+    if (took_s < dt) ++leg;  // landed on a limit: the rest of the chunk runs under the new drive
+  }
+  t_s_ = std::max(t_s_, now_s);
 }
 
 void SmuInstrument::output(bool on) {

@@ -21,6 +21,10 @@ struct ProtectionRecord {
   int output_ons = 0;
   int violations = 0;         // output-on without a compliance for the source function
   double off_charge_Ah = 0;   // charge moved through the terminals while the output was off
+  // The charge the cell took in (> 0 current) and gave out while the output was on: the truth a
+  // driver's recorded capacities are checked against.
+  double charge_in_Ah = 0;
+  double charge_out_Ah = 0;
 };
 
 class SmuInstrument {
@@ -37,6 +41,9 @@ class SmuInstrument {
   const ProtectionRecord& protection() const { return protection_; }
   bool output_on() const { return output_on_; }
   bool high_impedance_off() const { return himp_; }
+  // The compliance last set: voltage limit of the current source (V), current limit of the voltage source (A).
+  double voltage_compliance_V() const { return v_compliance_V_; }
+  double current_compliance_A() const { return i_compliance_A_; }
   const sim::CellModel& cell() const { return *cell_; }
 
  private:
