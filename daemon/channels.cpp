@@ -19,7 +19,7 @@ Capabilities narrowed(Capabilities caps, const ChannelLimits& limits) {
 StaticChannelDirectory::StaticChannelDirectory(std::vector<ChannelConfig> channels) {
   boost::asio::io_context io;  // never run: the drivers are only asked what they can do
   for (auto& channel : channels) {
-    DriverConfig driver_config{channel.id, channel.uri, channel.driver_options()};
+    DriverConfig driver_config = channel.driver_config();
     const auto driver = make_driver(channel.driver, io.get_executor(), driver_config);
     auto caps = narrowed(driver->capabilities(0), channel.limits);
     entries_.push_back({std::move(channel), std::move(caps)});

@@ -173,6 +173,10 @@ nlohmann::json ChannelConfig::driver_options() const {
   return options;
 }
 
+DriverConfig ChannelConfig::driver_config() const {
+  return DriverConfig{id, uri, driver_options(), ChannelSafetyLimits{limits.v_min_V, limits.v_max_V, limits.i_max_A}};
+}
+
 ListenAddress ListenAddress::parse(std::string_view text, std::string_view where) {
   const auto bad = [&](const std::string& why) {
     return Error(ErrorCode::invalid_input, quote(text) + ": " + why + " (expected HOST:PORT, e.g. 127.0.0.1:7710)",
@@ -313,7 +317,7 @@ void check_channel_drivers(const Config& config) {
   boost::asio::io_context io;  // never run: constructing a driver connects to nothing
   for (std::size_t i = 0; i < config.channels.size(); ++i) {
     const auto& channel = config.channels[i];
-    DriverConfig driver_config{channel.id, channel.uri, channel.driver_options()};
+    DriverConfig driver_config = channel.driver_config();
     try {
       make_driver(channel.driver, io.get_executor(), driver_config);
     } catch (const Error& error) {

@@ -27,6 +27,8 @@ struct ListenAddress {
 // What a channel does with a run the daemon stopped under it, at the next start.
 enum class RestartPolicy { resume, hold };
 
+struct DriverConfig;
+
 // Channel-wide safety limits, SI (checked against every protocol before it runs on the channel).
 struct ChannelLimits {
   std::optional<double> v_min_V;
@@ -46,6 +48,8 @@ struct ChannelConfig {
 
   // The options a driver receives (speed, model): DriverConfig::options.
   nlohmann::json driver_options() const;
+  // What the channel's driver is made from: id, URI, driver_options() and the safety limits.
+  DriverConfig driver_config() const;
 };
 
 struct Config {

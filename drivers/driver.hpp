@@ -50,11 +50,22 @@ std::optional<Error> check_setpoint(const Capabilities& caps, const Setpoint& se
 // Why an impedance measurement with `params` cannot run (non-positive frequency, amplitude, density).
 std::optional<Error> check_eis(const EisParams& params);
 
+// The channel's safety limits, SI; absent when the configuration gives none.
+struct ChannelSafetyLimits {
+  std::optional<double> v_min_V;
+  std::optional<double> v_max_V;
+  std::optional<double> i_max_A;
+};
+
 // How a driver instance is configured: from the daemon's configuration or a test.
 struct DriverConfig {
   std::string id;            // the channel id (or instrument id) for logs
   std::string uri;           // "sim://zns-znse?seed=1", "tcp://10.0.0.5:5025", "serial:///dev/ttyUSB0"
-  nlohmann::json options = nlohmann::json::object();  // driver-specific keys (model, speed, limits...)
+  nlohmann::json options = nlohmann::json::object();  // driver-specific keys (model, speed...)
+  // A field rather than option keys, so drivers that refuse unknown keys still accept every channel:
+  // a driver that makes the instrument enforce limits itself (an SMU's compliance) reads them, others
+  // ignore them (the daemon checks protocols against them either way).
+  ChannelSafetyLimits limits = {};
 };
 
 class Driver {

@@ -33,7 +33,7 @@ std::string_view to_string(ChannelState state) {
 
 Channel::Channel(ChannelConfig cfg, boost::asio::io_context& io)
     : config(std::move(cfg)), strand(boost::asio::make_strand(io)) {
-  driver = make_driver(config.driver, strand, DriverConfig{config.id, config.uri, config.driver_options()});
+  driver = make_driver(config.driver, strand, config.driver_config());
   capabilities = narrowed(driver->capabilities(0), config.limits);
 }
 

@@ -45,9 +45,11 @@ ScpiSmuDriver::ScpiSmuDriver(boost::asio::any_io_executor executor, const Driver
   auto model_name = settings.text("model");
   if (!model_name) throw settings.bad("model", "", "one of the models in drivers/scpi-smu (e.g. keithley-2450)");
   model_ = &smu_model(*model_name, settings.where());
-  v_min_V_ = settings.number("v_min", finite_number).value_or(-model_->v_range_V);
-  v_max_V_ = settings.number("v_max", finite_number).value_or(model_->v_range_V);
-  i_max_A_ = settings.number("i_max", positive, "a current > 0 in A").value_or(model_->i_range_A);
+  // The compliance: a key of the URI or options, else the channel's safety limits, else the model's range.
+  v_min_V_ = settings.number("v_min", finite_number).value_or(config.limits.v_min_V.value_or(-model_->v_range_V));
+  v_max_V_ = settings.number("v_max", finite_number).value_or(config.limits.v_max_V.value_or(model_->v_range_V));
+  i_max_A_ = settings.number("i_max", positive, "a current > 0 in A")
+                 .value_or(config.limits.i_max_A.value_or(model_->i_range_A));
   if (v_min_V_ >= v_max_V_) throw settings.bad("v_min", std::to_string(v_min_V_), "below v_max");
   if (std::max(std::abs(v_min_V_), std::abs(v_max_V_)) > model_->v_range_V || i_max_A_ > model_->i_range_A) {
     throw settings.bad("v_min/v_max/i_max", std::to_string(v_max_V_) + " V, " + std::to_string(i_max_A_) + " A",

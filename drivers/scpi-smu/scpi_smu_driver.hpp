@@ -2,8 +2,8 @@
 //
 // URI: the transport's (serial:///dev/ttyUSB0?baud=57600 or tcp://host:5025, see drivers/transport),
 // plus these keys in the query or the options: model (required: a row of smu_models.hpp), v_min, v_max,
-// i_max (the channel's safety limits in V and A: the instrument's compliance is set from them before every
-// output-on; default the model's range), speed (instrument seconds per wall second, for an emulator;
+// i_max (V and A: the instrument's compliance, set before every output-on; default the channel's safety
+// limits, DriverConfig::limits, then the model's range), speed (instrument seconds per wall second, for an emulator;
 // default 1), retries (attempts per reading before giving up, default 3), error_poll (read the error
 // queue every N readings, default 10), sweep_step_mV (largest staircase step of a sweep, default 1).
 //

@@ -112,6 +112,35 @@ TEST_F(ScpiSmuE2e, ActivationOverPtyAndTcpMatchesTheSimDriverWithinTwoPercentAnd
   }
 }
 
+TEST_F(ScpiSmuE2e, TheChannelsLimitsInTheDaemonsConfigurationSetTheInstrumentsCompliance) {
+  SmuEmulatorProcess tcp(emulator_args("tcp", "keysight-b2901a", dir / "tcp.json"));
+  // No v_min/v_max/i_max in the URI: only the channel's "limits" can give the 3.3 V and 8 mA.
+  json channel = {{"id", "smu-tcp"}, {"driver", "scpi-smu"}, {"model", "keysight-b2901a"},
+                  {"uri", with_keys(tcp.uri(), std::string("timeout_ms=500&speed=") + kSpeed)},
+                  {"limits", {{"v_min", "-0.1 V"}, {"v_max", "3.3 V"}, {"i_max", "8 mA"}}}};
+  json config = {{"database", "x.sqlite"}, {"auth", {{"required", false}}}, {"channels", json::array({channel})}};
+  Daemon daemon(config.dump());
+  Client c(daemon.port());
+  ASSERT_TRUE(c.connected());
+  rpc(c, "cells.create", {{"name", "cell-1"}, {"active_mass_mg", 1.0}, {"sim_preset", "zns-znse"}});
+  json run = rpc(c, "runs.submit", {{"channel", "smu-tcp"}, {"cell", "cell-1"}, {"protocol", "cv"},
+                                    {"params", {{"cycles", 1}}}})["run_id"];
+  // The rest is a current source (voltage compliance), the sweep a voltage source (current compliance):
+  // two output-ons, each after its compliance.
+  json p;
+  for (int i = 0; i < 400; ++i) {
+    p = protection(dir / "tcp.json");
+    if (p["output_ons"].get<int>() >= 2) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  rpc(c, "runs.stop", {{"run_id", run}});
+  ASSERT_GE(p["output_ons"].get<int>(), 2) << read_file(daemon.dir() / "stderr.txt");
+  EXPECT_DOUBLE_EQ(p["voltage_compliance_V"].get<double>(), 3.3);
+  EXPECT_DOUBLE_EQ(p["current_compliance_A"].get<double>(), 0.008);
+  EXPECT_EQ(p["violations"], 0);
+  EXPECT_TRUE(wait_final(c, {run}, 60));
+}
+
 // Disabled: the emulated staircase does not yet give the sim's CV capacities (1.4-2.6x on this machine,
 // where the host's level updates lag the emulator's clock under load); see drivers/scpi-smu/README.md.
 TEST_F(ScpiSmuE2e, DISABLED_CvSweepOverTcpMatchesTheSimDriverWithinTwoPercent) {
