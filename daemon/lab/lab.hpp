@@ -95,6 +95,7 @@ class Lab final : public ChannelDirectory {
   void on_paused(Channel& ch);
   void record_state(std::int64_t run_id, RunState state, const std::string& who, const std::string& why);
   void storage_status(const store::StorageStatus& status);
+  void pause_for_storage(ActiveRun& run, const std::string& why);
   void set_state(std::int64_t run_id, RunState state);
 
   // recovery.cpp

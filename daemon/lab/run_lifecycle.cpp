@@ -110,14 +110,10 @@ void Lab::launch(Channel& ch, const store::RunInfo& info, const std::optional<Ru
       *writer_, *run->runner, protocol, stored,
       [this, &ch](const std::string& why) {
         // Storage cannot take the run's data: pause safely and say why; the rows wait in memory.
-        if (!ch.run || ch.run->paused_by_storage) return;
-        ch.run->paused_by_storage = true;
-        ch.run->pause_who = "cyclerd";
-        ch.run->pause_why = "storage: " + why;
-        try {
-          ch.run->runner->request_pause();
-        } catch (const Error&) {
-        }
+        // Called on every refused batch until the pause is taken (a run that has not started its first
+        // step cannot pause yet; the next refusal asks again).
+        if (!ch.run || ch.run->paused_by_storage || ch.run->runner->paused()) return;
+        pause_for_storage(*ch.run, why);
       },
       material);
   run->runner->subscribe(*run->storage);
@@ -297,6 +293,21 @@ json Lab::run_status(const store::RunInfo& info) {
   return out;
 }
 
+// Asks the run to pause because storage refuses its data. The run counts as paused by storage only once
+// the runner took the request; a refused request (e.g. before the first step runs) is asked again by the
+// next refused batch instead of being forgotten.
+void Lab::pause_for_storage(ActiveRun& run, const std::string& why) {
+  try {
+    run.runner->request_pause();
+  } catch (const Error& e) {
+    spdlog::get("daemon")->warn("run {}: storage refuses its data but it cannot pause yet: {}", run.run_id, e.what());
+    return;
+  }
+  run.paused_by_storage = true;
+  run.pause_who = "cyclerd";
+  run.pause_why = "storage: " + why;
+}
+
 void Lab::storage_status(const store::StorageStatus& s) {
   using K = store::StorageStatus::Kind;
   auto log = spdlog::get("daemon");
@@ -304,13 +315,7 @@ void Lab::storage_status(const store::StorageStatus& s) {
     log->error("storage: {}", s.message);
     for (auto& ch : channels_) {
       if (!ch->run || ch->run->paused_by_storage || ch->run->runner->paused()) continue;
-      ch->run->paused_by_storage = true;
-      ch->run->pause_who = "cyclerd";
-      ch->run->pause_why = "storage: " + s.message;
-      try {
-        ch->run->runner->request_pause();
-      } catch (const Error&) {
-      }
+      pause_for_storage(*ch->run, s.message);
     }
   } else if (s.kind == K::recovered) {
     log->info("storage recovered: paused runs may be resumed");

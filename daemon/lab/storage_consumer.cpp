@@ -354,8 +354,9 @@ bool StorageConsumer::submit(const RunCheckpoint& checkpoint, std::uint64_t* seq
                             nlohmann::json{{"queue_full", result.status == store::SubmitStatus::queue_full}}.dump()};
       if (run_.push) push::publish(*run_.push, event);
       batch_.events.push_back(std::move(event));
-      if (refused_) refused_(why);
     }
+    // Every refusal, not just the first: the run may not have been able to pause the last time.
+    if (refused_) refused_(result.message.empty() ? "storage refused a batch" : result.message);
     return false;
   }
   refused_reported_ = false;
