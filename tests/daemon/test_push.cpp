@@ -18,7 +18,7 @@ const json kCycling = {{"name", "push-cycling"},
                                    {"steps", json::array({"Discharge at 2 A/g until 0.01 V", "Charge at 2 A/g until 3.0 V"})}}}}};
 
 // A long rest, for subscriptions that watch a run that keeps going.
-const json kLongRest = {{"name", "push-rest"}, {"record", {{"every", "1 s"}}}, {"steps", {"Rest for 100 h"}}};
+const json kLongRest = {{"name", "push-rest"}, {"record", {{"every", "1 s"}}}, {"steps", {"Rest for 2000 h"}}};  // outlasts every test at speed "max"
 
 std::int64_t submit(PushClient& c, const std::string& channel, const json& protocol) {
   c.result("cells.create", {{"name", "cell-" + channel}, {"active_mass_mg", 1.0}});

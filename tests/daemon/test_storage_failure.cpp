@@ -61,7 +61,8 @@ TEST(StorageFailure, FullDatabasePausesTheRunWithStorageErrorAndRecordingResumes
     EXPECT_EQ(refused["error"]["data"]["code"], "storage_error");
     EXPECT_NE(refused["error"]["message"].get<std::string>().find("full"), std::string::npos) << refused.dump();
     const std::int64_t stored_while_full = result(c, "runs.get", {{"run_id", run_id}})["samples"];
-    EXPECT_GT(stored_while_full, 0);
+    // How much fitted before the cap depends on batch timing (none, when the first batch is already too
+    // big); what matters is that the run paused short of its end and, below, that nothing is lost.
     EXPECT_LT(stored_while_full, records);
 
     // Space comes back; the writer's retry stores what waited, then a person resumes.
