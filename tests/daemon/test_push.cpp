@@ -110,7 +110,7 @@ TEST(Push, EventsTopicDeliversEveryStateChangeWithWho) {
 }
 
 TEST(Push, SamplesAreDecimatedToMaxRateHz) {
-  Daemon daemon(sim_channels_config(1, "max"));  // thousands of samples a second
+  Daemon daemon(sim_channels_config(1, 20000));  // 20,000 samples a second: faster than 5 Hz, slower than the writer
   PushClient c(daemon.port());
   const auto run_id = submit(c, "sim-1", kLongRest);
   const json sub = c.result("subscribe", {{"topics", {{{"topic", "runs.samples"}, {"run_id", run_id}, {"max_rate_hz", 5}}}}});
@@ -148,7 +148,7 @@ TEST(Push, ProgressTopicReportsTheRunningRun) {
 }
 
 TEST(Push, UnsubscribeStopsDelivery) {
-  Daemon daemon(sim_channels_config(1, "max"));
+  Daemon daemon(sim_channels_config(1, 20000));  // a steady run the writer keeps up with
   PushClient c(daemon.port());
   const auto run_id = submit(c, "sim-1", kLongRest);
   c.result("subscribe", {{"topics", {{{"topic", "runs.samples"}, {"max_rate_hz", 50}}}}});
