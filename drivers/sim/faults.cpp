@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cmath>
+#include <random>
 #include <sstream>
 
 #include "core/error.hpp"
@@ -139,9 +140,7 @@ FaultHit ChannelFaults::strike(double t_s) {
 nlohmann::json ChannelFaults::snapshot() const {
   nlohmann::json rules = nlohmann::json::array();
   for (const auto& a : armed_) rules.push_back({{"struck", a.struck}, {"active_until_s", a.active_until_s}});
-  std::ostringstream rng;
-  rng << rng_;
-  return {{"rules", rules}, {"rng", rng.str()}};
+  return {{"rules", rules}, {"rng", rng_.text()}};
 }
 
 void ChannelFaults::restore(const nlohmann::json& state) {
@@ -154,8 +153,7 @@ void ChannelFaults::restore(const nlohmann::json& state) {
     armed_[i].struck = rules[i].at("struck").get<bool>();
     armed_[i].active_until_s = rules[i].at("active_until_s").get<double>();
   }
-  std::istringstream rng(state.at("rng").get<std::string>());
-  rng >> rng_;
+  rng_.restore(state.at("rng").get<std::string>());
 }
 
 }  // namespace cyclerd::sim

@@ -14,7 +14,7 @@
 
 #include <cstdint>
 #include <optional>
-#include <random>
+#include "drivers/sim/model/random.hpp"
 #include <string_view>
 #include <vector>
 
@@ -74,7 +74,7 @@ class ChannelFaults {
     double active_until_s = -1e300;  // lasts through this time once struck
   };
   std::vector<Armed> armed_;
-  std::mt19937_64 rng_;
+  Random rng_;
 };
 
 }  // namespace cyclerd::sim

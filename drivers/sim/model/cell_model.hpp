@@ -15,7 +15,7 @@
 
 #include <complex>
 #include <cstdint>
-#include <random>
+#include "drivers/sim/model/random.hpp"
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -108,7 +108,7 @@ class CellModel {
   bool sweep_finished_ = false;
   bool setpoint_fresh_ = false;
   double hold_direction_ = 0;  // a voltage hold's direction, fixed when it is applied  // the next sample is the first of the setpoint
-  std::mt19937_64 rng_;
+  Random rng_;
 };
 
 }  // namespace cyclerd::sim

@@ -1,5 +1,4 @@
-// Exact state as JSON: doubles round-trip exactly in nlohmann::json, the generator through its stream form.
-#include <sstream>
+// Exact state as JSON: doubles round-trip exactly in nlohmann::json, the generator as its four state words.
 
 #include "core/error.hpp"
 #include "drivers/sim/model/cell_model.hpp"
@@ -7,7 +6,9 @@
 namespace cyclerd::sim {
 
 namespace {
-constexpr int snapshot_version = 1;
+// Version 2 holds the four-word generator (model/random.hpp); version 1 held std::mt19937_64, and restoring
+// one reseeds the generator from it (the run resumes exactly but for its noise).
+constexpr int snapshot_version = 2;
 
 nlohmann::json setpoint_json(const Setpoint& sp) {
   nlohmann::json j;
@@ -49,8 +50,6 @@ Setpoint setpoint_from(const nlohmann::json& j) {
 }  // namespace
 
 nlohmann::json CellModel::snapshot() const {
-  std::ostringstream rng;
-  rng << rng_;
   return {{"version", snapshot_version},
           {"params", to_json(params_)},
           {"active_mass_g", mass_g_},
@@ -72,12 +71,13 @@ nlohmann::json CellModel::snapshot() const {
           {"sweep_finished", sweep_finished_},
           {"setpoint_fresh", setpoint_fresh_},
           {"hold_direction", hold_direction_},
-          {"rng", rng.str()}};
+          {"rng", rng_.text()}};
 }
 
 void CellModel::restore(const nlohmann::json& state) {
   try {
-    if (state.at("version").get<int>() != snapshot_version)
+    const int version = state.at("version").get<int>();
+    if (version != snapshot_version && version != 1)
       throw Error(ErrorCode::invalid_input, "unsupported snapshot version " + state.at("version").dump(),
                   "snapshot/version");
     CellModel fresh(parse_preset(state.at("params"), "snapshot/params"), state.at("active_mass_g").get<double>(),
@@ -105,9 +105,9 @@ void CellModel::restore(const nlohmann::json& state) {
     fresh.sweep_finished_ = state.at("sweep_finished").get<bool>();
     fresh.setpoint_fresh_ = state.at("setpoint_fresh").get<bool>();
     fresh.hold_direction_ = state.at("hold_direction").get<double>();
-    std::istringstream rng(state.at("rng").get<std::string>());
-    rng >> fresh.rng_;
-    if (rng.fail()) throw Error(ErrorCode::invalid_input, "unreadable generator state", "snapshot/rng");
+    if (!fresh.rng_.restore(state.at("rng").get<std::string>()) && version == snapshot_version) {
+      throw Error(ErrorCode::invalid_input, "unreadable generator state", "snapshot/rng");
+    }
     *this = std::move(fresh);
   } catch (const nlohmann::json::exception& e) {
     throw Error(ErrorCode::invalid_input, std::string("malformed snapshot: ") + e.what(), "snapshot");
