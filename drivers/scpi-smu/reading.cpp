@@ -68,6 +68,30 @@ SmuReading parse_reading(std::string_view line, const ReadingLayout& layout, con
   return r;
 }
 
+std::vector<SmuReading> parse_readings(std::string_view line, const ReadingLayout& layout, const SmuModel& model,
+                                       std::size_t expected) {
+  const std::size_t per = static_cast<std::size_t>(layout.fields);
+  std::vector<std::string> fields = split(line, ',');
+  if (fields.size() != expected * per) {
+    throw bad_reading(line, std::to_string(fields.size()) + " fields where " + std::to_string(expected) +
+                                " readings of " + std::to_string(per) + " were expected (truncated or cut short)");
+  }
+  std::vector<SmuReading> readings;
+  readings.reserve(expected);
+  std::string one;
+  for (std::size_t r = 0; r < expected; ++r) {
+    one.clear();
+    for (std::size_t k = 0; k < per; ++k) one += (k ? "," : "") + fields[r * per + k];
+    try {
+      readings.push_back(parse_reading(one, layout, model));
+    } catch (const Error& bad) {
+      throw Error(ErrorCode::instrument_fault, "reading " + std::to_string(r + 1) + " of " + std::to_string(expected) +
+                                                   ": " + bad.message(), "scpi-smu");
+    }
+  }
+  return readings;
+}
+
 InstrumentError parse_error_entry(std::string_view line) {
   std::size_t comma = line.find(',');
   std::string code_text = trimmed(std::string(line.substr(0, comma)));

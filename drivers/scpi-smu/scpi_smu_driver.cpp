@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "drivers/scpi-smu/sweep_segment.hpp"
 #include "drivers/transport/line_framer.hpp"
 #include "drivers/uri.hpp"
 
@@ -16,21 +17,6 @@ constexpr int max_error_entries = 20;  // an error queue that never says "0" is 
 
 bool finite_number(double) { return true; }
 bool positive(double x) { return x > 0; }
-
-// The potential of a sweep `elapsed_s` after it started; holds the last vertex once it is done.
-double sweep_voltage(const SweepParams& sweep, double elapsed_s) {
-  double remaining_V = std::max(0.0, elapsed_s) * sweep.scan_rate_V_s;
-  double v = sweep.start_V;
-  for (int cycle = 0; cycle < sweep.cycles; ++cycle) {
-    for (double vertex : sweep.vertices_V) {
-      double leg = std::abs(vertex - v);
-      if (remaining_V <= leg) return v + std::copysign(remaining_V, vertex - v);
-      remaining_V -= leg;
-      v = vertex;
-    }
-  }
-  return v;
-}
 
 }  // namespace
 
@@ -61,10 +47,17 @@ ScpiSmuDriver::ScpiSmuDriver(boost::asio::any_io_executor executor, const Driver
   if (retries_ < 1 || retries_ > 100) throw settings.bad("retries", std::to_string(retries_), "1..100");
   error_poll_ = static_cast<int>(settings.unsigned_integer("error_poll").value_or(10));
   sweep_step_V_ = settings.number("sweep_step_mV", positive, "millivolts > 0").value_or(1.0) / 1000;
+  sweep_segment_s_ = settings.number("sweep_segment_s", positive, "wall seconds > 0").value_or(2.0);
   TransportOptions defaults;
   defaults.write_terminator = "\n";
   defaults.read_terminator = "\n";
+  // A list sweep's fetch is one line of every reading (up to 16 characters a field).
+  defaults.max_line_bytes = std::max<std::size_t>(
+      defaults.max_line_bytes,
+      static_cast<std::size_t>(model_->list.max_points) * static_cast<std::size_t>(model_->voltage_source_layout.fields) * 16);
   TransportConfig tc = transport_config(settings, scheme, defaults);
+  timeout_ = tc.options.timeout;
+  if (tc.endpoint.kind == Endpoint::Kind::serial) serial_baud_ = tc.endpoint.baud;
   settings.finish();
   logger_ = driver_logger("drv.scpi-smu");
   link_ = std::make_unique<Transport>(executor, std::move(tc), logger_, id_);
@@ -186,7 +179,7 @@ std::vector<ScpiSmuDriver::Command> ScpiSmuDriver::apply_commands(const Setpoint
   const SmuModel& m = *model_;
   bool source_current = sp.mode == Mode::current || sp.mode == Mode::rest;
   double v_compliance = std::max(std::abs(v_min_V_), std::abs(v_max_V_));
-  std::vector<Command> cmds;
+  std::vector<Command> cmds = leave_list_commands();
   // Switching the source function of a live output would glitch the cell: off first (HIGH-Z).
   bool same_function = output_on_ && ((setpoint_.mode == Mode::current || setpoint_.mode == Mode::rest) == source_current);
   if (output_on_ && !same_function) cmds.push_back({std::string(m.output_off)});
@@ -202,7 +195,13 @@ std::vector<ScpiSmuDriver::Command> ScpiSmuDriver::apply_commands(const Setpoint
     cmds.push_back({scpi_command(m.current_level, sp.mode == Mode::rest ? 0.0 : sp.value)});
   } else {
     cmds.push_back({scpi_command(m.current_compliance, i_max_A_)});
-    double level = sp.mode == Mode::sweep ? sp.sweep.start_V : sp.value;
+    // A sweep's output goes on where the cell already is; the step to the start potential is the first
+    // point of the instrument's list, whose reading then holds the step's charge.
+    double level = sp.value;
+    if (sp.mode == Mode::sweep) {
+      level = last_voltage_V_ && *last_voltage_V_ >= v_min_V_ && *last_voltage_V_ <= v_max_V_ ? *last_voltage_V_
+                                                                                          : sp.sweep.start_V;
+    }
     cmds.push_back({scpi_command(m.voltage_level, level)});
   }
   if (!same_function) cmds.push_back({std::string(m.output_on)});
@@ -222,6 +221,9 @@ void ScpiSmuDriver::async_apply(std::size_t channel, const Setpoint& setpoint, D
       return done(std::move(e));
     }
     output_on_ = true;
+    list_mode_ = false;
+    swept_.clear();
+    sweep_done_s_ = 0;
     setpoint_ = setpoint;
     setpoint_start_t_s_ = channel_time_now();
     fresh_setpoint_ = true;
@@ -274,83 +276,63 @@ double ScpiSmuDriver::channel_time_now() const {
   return last_t_s_ + std::chrono::duration<double>(Clock::now() - anchor).count() * speed_;
 }
 
-double ScpiSmuDriver::sweep_potential(double t_s) const {
-  return sweep_voltage(setpoint_.sweep, t_s - setpoint_start_t_s_);
-}
-
 void ScpiSmuDriver::async_next_sample(std::size_t channel, SampleHandler handler) {
   if (auto error = check(channel)) {
     completions_.post([handler = std::move(handler), e = *error] { handler(e, Sample{}); });
     return;
   }
+  if (setpoint_.mode == Mode::sweep && output_on_ &&
+      (!swept_.empty() || sweep_done_s_ < sweep_length_s(setpoint_.sweep) * (1 - 1e-12))) {
+    return next_swept_sample(std::move(handler));
+  }
   auto period = std::chrono::duration_cast<Clock::duration>(
       std::chrono::duration<double>(setpoint_.sample_period_s / speed_));
   // A consumer that fell behind does not get a burst of readings: the schedule restarts from now.
   next_due_ = std::max(next_due_ + period, Clock::now());
-  auto read = [this, handler]() { read_with_retries(1, std::nullopt, handler); };
-  if (setpoint_.mode == Mode::sweep && output_on_) {
-    // A fine staircase: no step larger than sweep_step_V_ between two readings. The reading is taken at
-    // the end of a step, just before the next one, where the charging spike of the step has died away
-    // (as potentiostats sample a staircase); the step after it follows the reading at once.
-    double span = setpoint_.sweep.scan_rate_V_s * setpoint_.sample_period_s;
-    int steps = std::max(1, static_cast<int>(std::ceil(span / sweep_step_V_ - 1e-9)));
-    auto read_then_step = [this, handler]() {
-      read_with_retries(1, std::nullopt, [this, handler](std::optional<Error> e, Sample s) {
-        if (!e && setpoint_.mode == Mode::sweep && output_on_) {
-          link_->async_exchange(scpi_command(model_->voltage_level, sweep_potential(channel_time_now())), Reply::none(),
-                                [](std::optional<Error>, std::vector<std::string>) {});
-        }
-        handler(std::move(e), s);
-      });
-    };
-    auto due = next_due_;
-    staircase(steps - 1, steps, due - (due - Clock::now()) / steps,
-              [this, due, read_then_step] { completions_.at(due, read_then_step); });
-    return;
-  }
-  completions_.at(next_due_, read);
-}
-
-void ScpiSmuDriver::staircase(int remaining, int total, Clock::time_point end, std::function<void()> then) {
-  if (remaining == 0) return then();
-  auto step = (end - Clock::now()) / remaining;
-  completions_.at(Clock::now() + step, [this, remaining, total, end, then] {
-    double v = sweep_potential(channel_time_now());
-    link_->async_exchange(scpi_command(model_->voltage_level, v), Reply::none(),
-                          [this, remaining, total, end, then](std::optional<Error>, std::vector<std::string>) {
-                            // A lost level update shows in the next reading's exchange; the reading decides.
-                            staircase(remaining - 1, total, end, then);
-                          });
+  completions_.at(next_due_, [this, handler] {
+    if (!list_mode_) return read_with_retries(1, std::nullopt, handler);
+    // A finished sweep holds its last vertex: single readings again, out of list mode first.
+    run(leave_list_commands(), [this, handler](std::optional<Error> e, std::vector<std::string>) {
+      if (e) return handler(std::move(e), Sample{});
+      list_mode_ = false;
+      read_with_retries(1, std::nullopt, handler);
+    });
   });
 }
 
-void ScpiSmuDriver::read_with_retries(int attempt, std::optional<Error> last, SampleHandler handler) {
-  if (attempt > retries_) {
-    std::string why = last ? last->message() : "no reading";
-    logger_->error("{}: giving up after {} attempts: {}", id_, retries_, why);
-    ErrorCode code = last ? last->code() : ErrorCode::instrument_fault;
-    // Best effort: the output goes off now; the channel's own safe() follows.
-    if (link_->is_open()) link_->async_exchange(std::string(model_->output_off), Reply::none(), [](auto, auto) {});
-    output_on_ = false;
-    return handler(Error(code, "no valid reading after " + std::to_string(retries_) + " attempts: " + why, id_), Sample{});
+void ScpiSmuDriver::give_up(std::optional<Error> last, SampleHandler handler) {
+  std::string why = last ? last->message() : "no reading";
+  logger_->error("{}: giving up after {} attempts: {}", id_, retries_, why);
+  ErrorCode code = last ? last->code() : ErrorCode::instrument_fault;
+  // Best effort: the output goes off now; the channel's own safe() follows.
+  if (link_->is_open()) link_->async_exchange(std::string(model_->output_off), Reply::none(), [](auto, auto) {});
+  output_on_ = false;
+  handler(Error(code, "no valid reading after " + std::to_string(retries_) + " attempts: " + why, id_), Sample{});
+}
+
+void ScpiSmuDriver::recover(const Error& e, std::function<void(std::optional<Error>)> then) {
+  if (e.code() == ErrorCode::disconnected) {
+    link_->async_reconnect([then](std::optional<Error> r) { then(std::move(r)); });
+    return;
   }
+  // A late or garbled reply may still be on its way: *OPC? answers "1" after everything before it,
+  // so the lines up to that "1" are the stale ones and the next request starts in step again.
+  link_->async_exchange("*OPC?", Reply::until_line([](std::string_view l) { return l == "1"; }),
+                        [this, then](std::optional<Error> sync, std::vector<std::string> stale) {
+                          if (!sync && stale.size() > 1) {
+                            logger_->warn("{}: dropped {} stale line(s) after a failed reading", id_, stale.size() - 1);
+                          }
+                          then(std::nullopt);
+                        });
+}
+
+void ScpiSmuDriver::read_with_retries(int attempt, std::optional<Error> last, SampleHandler handler) {
+  if (attempt > retries_) return give_up(std::move(last), std::move(handler));
   auto retry = [this, attempt, handler](Error e) {
     logger_->warn("{}: reading attempt {} of {} failed: {}", id_, attempt, retries_, e.message());
-    if (e.code() == ErrorCode::disconnected) {
-      link_->async_reconnect([this, attempt, handler, e](std::optional<Error> r) {
-        read_with_retries(r ? retries_ + 1 : attempt + 1, r ? r : std::optional<Error>(e), handler);
-      });
-      return;
-    }
-    // A late or garbled reply may still be on its way: *OPC? answers "1" after everything before it,
-    // so the lines up to that "1" are the stale ones and the next request starts in step again.
-    link_->async_exchange("*OPC?", Reply::until_line([](std::string_view l) { return l == "1"; }),
-                          [this, attempt, handler, e](std::optional<Error> sync, std::vector<std::string> stale) {
-                            if (!sync && stale.size() > 1) {
-                              logger_->warn("{}: dropped {} stale line(s) after a failed reading", id_, stale.size() - 1);
-                            }
-                            read_with_retries(attempt + 1, e, handler);
-                          });
+    recover(e, [this, attempt, handler, e](std::optional<Error> fatal) {
+      read_with_retries(fatal ? retries_ + 1 : attempt + 1, fatal ? fatal : std::optional<Error>(e), handler);
+    });
   };
   const ReadingLayout& layout = (setpoint_.mode == Mode::voltage || setpoint_.mode == Mode::sweep) && output_on_
                                     ? model_->voltage_source_layout
@@ -393,6 +375,7 @@ void ScpiSmuDriver::finish_reading(const SmuReading& reading, SampleHandler hand
   }
   t = std::max(t, last_t_s_);
   last_t_s_ = t;
+  last_voltage_V_ = reading.voltage_V;
   Sample s;
   s.t_s = t;
   s.voltage_V = reading.voltage_V;

@@ -5,15 +5,19 @@
 // i_max (V and A: the instrument's compliance, set before every output-on; default the channel's safety
 // limits, DriverConfig::limits, then the model's range), speed (instrument seconds per wall second, for an emulator;
 // default 1), retries (attempts per reading before giving up, default 3), error_poll (read the error
-// queue every N readings, default 10), sweep_step_mV (largest staircase step of a sweep, default 1).
+// queue every N readings, default 10), sweep_step_mV (largest staircase step of a sweep, default 1),
+// sweep_segment_s (wall seconds one list segment of a sweep may last, default 2: the longest the host
+// waits for the instrument, and the longest an abort waits behind a running list).
 //
-// Modes: current (voltage compliance), voltage (current compliance), sweep (a voltage staircase at the
-// scan rate), rest (a zero-current source: the SMU's voltmeter, which reads the open-circuit voltage and
+// Modes: current (voltage compliance), voltage (current compliance), sweep (a voltage staircase the
+// instrument paces itself from its list sweep, see sweep_segment.hpp; the host fetches each segment's
+// readings with their instrument timestamps), rest (a zero-current source: the SMU's voltmeter, which reads the open-circuit voltage and
 // draws only the source's offset current). safe() switches the output off in the model's high-impedance
 // off state (output relay open), set at open. Used from one thread or strand, like every driver.
 #pragma once
 
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -68,10 +72,18 @@ class ScpiSmuDriver final : public Driver {
   void drain_errors(std::string after, std::vector<std::string> replies, RepliesHandler done, int left, bool resynced);
   std::vector<Command> apply_commands(const Setpoint& sp) const;
   void read_with_retries(int attempt, std::optional<Error> last, SampleHandler handler);
+  // After a failed exchange: reconnects a lost link or flushes late replies (*OPC?); `then` gets the error
+  // that ends all hope (a reconnection that gave up) or nullopt to try again.
+  void recover(const Error& e, std::function<void(std::optional<Error>)> then);
+  // Output off at once (best effort) and the handler told why no reading came.
+  void give_up(std::optional<Error> last, SampleHandler handler);
   void finish_reading(const SmuReading& reading, SampleHandler handler);
-  void staircase(int remaining, int total, Clock::time_point end, std::function<void()> then);
+  // sweep_run.cpp: the next sample of an instrument-paced sweep (buffered, else the next segment run).
+  void next_swept_sample(SampleHandler handler);
+  void run_segment(int attempt, std::optional<Error> last, SampleHandler handler);
+  // The commands that take the instrument out of list mode (nothing when it is not in it).
+  std::vector<Command> leave_list_commands() const;
   double channel_time_now() const;
-  double sweep_potential(double t_s) const;
   std::optional<Error> check(std::size_t channel) const;
 
   const SmuModel* model_ = nullptr;
@@ -81,6 +93,9 @@ class ScpiSmuDriver final : public Driver {
   int retries_ = 3;
   int error_poll_ = 10;
   double sweep_step_V_ = 1e-3;
+  double sweep_segment_s_ = 2.0;
+  std::chrono::milliseconds timeout_{2000};
+  int serial_baud_ = 0;  // a serial link's baud rate (0: TCP), for the time a segment's readings take to arrive
   std::shared_ptr<spdlog::logger> logger_;
   std::unique_ptr<Transport> link_;
   Completions completions_;
@@ -92,6 +107,11 @@ class ScpiSmuDriver final : public Driver {
   bool fresh_setpoint_ = false;
   int readings_ = 0;
   bool instrument_error_seen_ = false;  // the last drain_errors found an error of the instrument itself
+  std::optional<double> last_voltage_V_;  // the last reading's voltage: where a sweep's output goes on
+  // The sweep in progress: seconds of its programme the instrument has run, and readings not yet handed out.
+  bool list_mode_ = false;
+  double sweep_done_s_ = 0;
+  std::deque<SmuReading> swept_;
   // The channel's clock: instrument timestamps when the model has them, else the host clock times speed.
   Clock::time_point opened_wall_{};
   Clock::time_point next_due_{};

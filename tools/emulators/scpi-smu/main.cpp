@@ -97,6 +97,10 @@ int main(int argc, char** argv) {
       }
       auto replies = smu.handle(*line, now_s());
       if (!report.empty()) write_report(report, smu);
+      // A list sweep ran ahead of the clock: its readings are there once the instrument time has passed.
+      if (double ahead_s = smu.time_s() - now_s(); ahead_s > 0) {
+        std::this_thread::sleep_for(std::chrono::duration<double>(ahead_s / speed));
+      }
       for (const auto& reply : replies) {
         auto hit = faults.next_reply();
         for (int code : hit.errors) smu.push_error(code, "Injected error");

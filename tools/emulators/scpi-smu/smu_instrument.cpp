@@ -36,6 +36,31 @@ bool numeric(const std::string& text, std::string_view pattern, double& value) {
   return !arg.empty() && end == arg.c_str() + arg.size() && std::isfinite(value);
 }
 
+// `text` is `pattern` with comma-separated numbers for "{}" (a list of levels): returns them.
+bool numbers(const std::string& text, std::string_view pattern, std::vector<double>& values) {
+  std::string head = upper(std::string(pattern.substr(0, pattern.find("{}"))));
+  if (pattern.find("{}") == std::string_view::npos || text.rfind(head, 0) != 0) return false;
+  values.clear();
+  std::string rest = text.substr(head.size());
+  std::size_t start = 0;
+  for (;;) {
+    std::size_t at = rest.find(',', start);
+    std::string item = trim(rest.substr(start, at == std::string::npos ? std::string::npos : at - start));
+    char* end = nullptr;
+    double x = std::strtod(item.c_str(), &end);
+    if (item.empty() || end != item.c_str() + item.size() || !std::isfinite(x)) return false;
+    values.push_back(x);
+    if (at == std::string::npos) return true;
+    start = at + 1;
+  }
+}
+
+// `text` starts as `pattern` does up to its "{}" (a query whose argument the emulator does not need).
+bool starts_as(const std::string& text, std::string_view pattern) {
+  if (pattern.empty()) return false;
+  return text.rfind(upper(std::string(pattern.substr(0, pattern.find("{}")))), 0) == 0;
+}
+
 std::string number(double x) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%+.6E", x);
@@ -99,7 +124,8 @@ void SmuInstrument::advance_to(double now_s) {
     const double took_s = s.has(sample_flag::limit_reached) ? std::max(0.0, cell_->time_s() - cell_t_s) : dt;
     const double moved_Ah = cell_->current_A() * took_s / 3600.0;
     if (!output_on_) protection_.off_charge_Ah += std::abs(moved_Ah);
-    else (moved_Ah > 0 ? protection_.charge_in_Ah : protection_.charge_out_Ah) += std::abs(moved_Ah);
+    else net_charge_Ah_ += moved_Ah;
+    if (output_on_) (moved_Ah > 0 ? protection_.charge_in_Ah : protection_.charge_out_Ah) += std::abs(moved_Ah);
     t_s_ += took_s;
     if (took_s < dt) ++leg;  // landed on a limit: the rest of the chunk runs under the new drive
   }
@@ -134,6 +160,88 @@ std::string SmuInstrument::reading() {
   return out;
 }
 
+void SmuInstrument::run_list() {
+  const ListSweep& list = model_.list;
+  const double point_s = list.timing_is_period ? std::max(list_timing_s_, aperture_s_) : list_timing_s_ + aperture_s_;
+  const double bias_V = voltage_V_;
+  const ReadingLayout& layout = model_.voltage_source_layout;
+  list_buffer_.clear();
+  for (double level : list_levels_V_) {
+    std::vector<std::string> fields(static_cast<std::size_t>(layout.fields), number(0));
+    double v = model_.overflow_V, i = model_.overflow_V;
+    if (output_on_ && !source_current_) {
+      // The level holds for the whole point; the reading integrates the last `aperture_s_` of it.
+      voltage_V_ = level;
+      advance_to(t_s_ + point_s - aperture_s_);
+      const double before_Ah = net_charge_Ah_;
+      advance_to(t_s_ + aperture_s_);
+      v = cell_->voltage_V();
+      i = (net_charge_Ah_ - before_Ah) * 3600.0 / aperture_s_;
+    } else {
+      advance_to(t_s_ + point_s);
+      push_error(-221, "Settings conflict; output is off or not a voltage source");
+    }
+    fields[static_cast<std::size_t>(layout.voltage)] = number(v);
+    fields[static_cast<std::size_t>(layout.current)] = number(i);
+    if (layout.time >= 0) fields[static_cast<std::size_t>(layout.time)] = number(t_s_);
+    std::string out;
+    for (std::size_t k = 0; k < fields.size(); ++k) out += (k ? "," : "") + fields[k];
+    list_buffer_.push_back(std::move(out));
+  }
+  // After the list the source returns to its fixed level (the driver sets it to the list's last level).
+  voltage_V_ = bias_V;
+  list_points_run_ = list_levels_V_.size();
+  list_pending_ = false;
+}
+
+bool SmuInstrument::list_command(const std::string& text, std::vector<std::string>& replies) {
+  const ListSweep& list = model_.list;
+  auto is = [&](std::string_view c) { return !c.empty() && text == upper(std::string(c)); };
+  std::vector<double> xs;
+  // Numeric commands first: a one-level list's count (":TRIG:COUN 1") is also one of the exit commands.
+  if (numbers(text, list.levels, xs) || numbers(text, list.append, xs)) {
+    const bool append = starts_as(text, list.append);
+    if (xs.size() > static_cast<std::size_t>(list.levels_per_command) ||
+        (append ? list_levels_V_.size() : 0) + xs.size() > static_cast<std::size_t>(list.max_points)) {
+      push_error(-223, "Too much data");
+      return true;
+    }
+    if (std::any_of(xs.begin(), xs.end(), [&](double v) { return std::abs(v) > model_.v_range_V * 1.01; })) {
+      push_error(-222, "Data out of range");
+      return true;
+    }
+    if (!append) list_levels_V_.clear();
+    list_levels_V_.insert(list_levels_V_.end(), xs.begin(), xs.end());
+    list_pending_ = true;
+  } else if (numbers(text, list.count, xs) && xs.size() == 1) {
+    // The count the trigger model runs; the emulator runs the whole list.
+  } else if (numbers(text, list.timing, xs) && xs.size() == 1) {
+    if (xs[0] < 0 || xs[0] > 1e4) push_error(-222, "Data out of range");
+    else list_timing_s_ = xs[0];
+    list_mode_ = true;  // the 2450 builds its list sweep from this command
+  } else if (numbers(text, list.aperture, xs) && xs.size() == 1) {
+    const double a = xs[0] * list.aperture_unit_s;
+    if (!(a > 0) || a > list.max_aperture_s * 1.0001) push_error(-222, "Data out of range");
+    else aperture_s_ = a;
+  } else if (std::any_of(list.exit.begin(), list.exit.end(), is)) {
+    list_mode_ = list_pending_ = false;
+  } else if (std::any_of(list.enter.begin(), list.enter.end(), is)) {
+    list_mode_ = true;
+  } else if (std::any_of(list.before_segment.begin(), list.before_segment.end(), is)) {
+    list_buffer_.clear();
+  } else if (list_mode_ && (text == ":INIT" || text == "*WAI")) {
+    if (text == ":INIT") run_list();
+  } else if (list_mode_ && starts_as(text, list.fetch)) {
+    if (list_pending_) run_list();
+    std::string out;
+    for (std::size_t k = 0; k < list_buffer_.size(); ++k) out += (k ? "," : "") + list_buffer_[k];
+    replies.push_back(out);
+  } else {
+    return false;
+  }
+  return true;
+}
+
 void SmuInstrument::command(const std::string& raw, std::vector<std::string>& replies) {
   std::string text = upper(trim(raw));
   if (text.empty()) return;
@@ -159,6 +267,8 @@ void SmuInstrument::command(const std::string& raw, std::vector<std::string>& re
   } else if (text == ":EMUL:PROT?") {
     replies.push_back(std::to_string(protection_.output_ons) + "," + std::to_string(protection_.violations) + "," +
                       number(protection_.off_charge_Ah));
+  } else if (list_command(text, replies)) {
+    // a list sweep's command
   } else if (is(m.output_on)) {
     output(true);
   } else if (is(m.output_off)) {

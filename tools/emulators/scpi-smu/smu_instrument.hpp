@@ -45,10 +45,18 @@ class SmuInstrument {
   double voltage_compliance_V() const { return v_compliance_V_; }
   double current_compliance_A() const { return i_compliance_A_; }
   const sim::CellModel& cell() const { return *cell_; }
+  // The emulated time the instrument has reached: ahead of the caller's clock while a list runs, which
+  // the caller waits out before it sends the replies (a real SMU answers a list's fetch when it is done).
+  double time_s() const { return t_s_; }
+  // Levels of the last list run (a test looks at the staircase the instrument was given).
+  std::size_t list_points_run() const { return list_points_run_; }
 
  private:
   void command(const std::string& text, std::vector<std::string>& replies);
   std::string reading();
+  // List sweep (the model's ListSweep row): true when `text` was one of its commands.
+  bool list_command(const std::string& text, std::vector<std::string>& replies);
+  void run_list();
   void output(bool on);
   Setpoint drive() const;
 
@@ -62,6 +70,14 @@ class SmuInstrument {
   double v_compliance_V_ = 21, i_compliance_A_ = 1.05e-4;
   bool v_compliance_set_ = false, i_compliance_set_ = false;  // since the last output-off / function change
   std::deque<std::pair<int, std::string>> errors_;
+  double net_charge_Ah_ = 0;       // signed charge through the terminals while on: a reading's integral
+  bool list_mode_ = false;
+  bool list_pending_ = false;      // loaded and not yet run
+  std::vector<double> list_levels_V_;
+  double list_timing_s_ = 0;
+  double aperture_s_ = 1.0 / 60;
+  std::vector<std::string> list_buffer_;
+  std::size_t list_points_run_ = 0;
   ProtectionRecord protection_;
 };
 
