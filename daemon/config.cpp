@@ -158,6 +158,32 @@ void read_log(const Reader& r, const json& log, Config& config) {
   }
 }
 
+void read_storage(const Reader& r, const json& storage, Config& config) {
+  r.only_keys(storage, "/storage", {"max_size_mb", "queue_max_rows", "queue_max_mb"});
+  if (storage.contains("max_size_mb")) {
+    const auto& v = storage["max_size_mb"];
+    // Below 0.1 MB not even the schema fits; SQLite's own ceiling is ~8 TB at the default page size.
+    if (!v.is_number() || v.get<double>() < 0.1 || v.get<double>() > 8'000'000) {
+      r.fail("/storage/max_size_mb", "must be a number of megabytes from 0.1 to 8000000");
+    }
+    config.storage_max_size_mb = v.get<double>();
+  }
+  if (storage.contains("queue_max_rows")) {
+    const auto& v = storage["queue_max_rows"];
+    if (!v.is_number_unsigned() || v.get<std::uint64_t>() < 100 || v.get<std::uint64_t>() > 100'000'000) {
+      r.fail("/storage/queue_max_rows", "must be an integer from 100 to 100000000");
+    }
+    config.storage_queue_max_rows = v.get<std::size_t>();
+  }
+  if (storage.contains("queue_max_mb")) {
+    const auto& v = storage["queue_max_mb"];
+    if (!v.is_number() || v.get<double>() < 0.1 || v.get<double>() > 100'000) {
+      r.fail("/storage/queue_max_mb", "must be a number of megabytes from 0.1 to 100000");
+    }
+    config.storage_queue_max_mb = v.get<double>();
+  }
+}
+
 }  // namespace
 
 const std::vector<std::string>& known_events() {
@@ -209,7 +235,8 @@ Config parse_config(std::string_view text, const std::string& source, const std:
   const Reader r{source, base_dir};
   const json doc = json::parse(text, nullptr, false);
   if (doc.is_discarded()) throw Error(ErrorCode::invalid_input, "not valid JSON", source);
-  r.only_keys(doc, "", {"database", "listen", "auth", "on_event", "channels", "log_level", "log", "limits"});
+  r.only_keys(doc, "", {"database", "listen", "auth", "on_event", "channels", "log_level", "log", "limits",
+                        "storage"});
 
   Config config;
   config.source = source;
@@ -277,6 +304,7 @@ Config parse_config(std::string_view text, const std::string& source, const std:
   }
   if (doc.contains("log")) read_log(r, doc["log"], config);
   if (doc.contains("limits")) read_limits(r, doc["limits"], config);
+  if (doc.contains("storage")) read_storage(r, doc["storage"], config);
   if (config.auth_required && !config.token_file) {
     r.fail("/auth", "auth.required is true but no auth.token_file is given (give one, or set required to false)");
   }

@@ -73,6 +73,12 @@ struct Config {
   // limits.estimate_max_samples: a protocols.estimate dry run stops here with a partial estimate
   // (~15 s of one core at the default; the paper's longest protocol needs far fewer).
   std::int64_t estimate_max_samples = 40'000'000;
+  // "storage": {"max_size_mb", "queue_max_rows", "queue_max_mb"}: a cap on the database's size (a quota: a
+  // commit past it fails like a full disk, and runs pause for storage) and the bounds of the writer's
+  // queue (schema/README.md says why both rows and bytes); unset, no cap and the writer's own bounds.
+  std::optional<double> storage_max_size_mb;
+  std::optional<std::size_t> storage_queue_max_rows;
+  std::optional<double> storage_queue_max_mb;
 };
 
 // The events an on_event command can be told about (the Lab emits them).

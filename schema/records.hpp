@@ -120,6 +120,18 @@ struct RecordBatch {
     return samples.size() + steps.size() + cycles.size() + events.size() + checkpoints.size() + states.size() +
            spectra.size() + analyses.size();
   }
+  // Bytes counted against the writer's queue limit: each row's fixed part and its texts (what the rows
+  // hold, not what the allocator adds around them).
+  std::size_t byte_size() const {
+    std::size_t n = samples.size() * sizeof(SampleRow) + cycles.size() * sizeof(CycleSummaryRow);
+    for (const auto& r : steps) n += sizeof r + r.kind.size() + r.end_reason.size();
+    for (const auto& r : events) n += sizeof r + r.kind.size() + r.text.size() + r.who.size() + r.data_json.size();
+    for (const auto& r : checkpoints) n += sizeof r + r.engine_state.size() + r.driver_snapshot.size();
+    for (const auto& r : states) n += sizeof r + r.state.size();
+    for (const auto& r : spectra) n += sizeof r + r.points_json.size();
+    for (const auto& r : analyses) n += sizeof r + r.kind.size() + r.key.size() + r.result_json.size();
+    return n;
+  }
 };
 
 // A cell under test: every field of DESIGN.md's `cells.create`.

@@ -1,6 +1,6 @@
 #include "schema/writer.hpp"
 
-#include <cstdlib>
+#include <algorithm>
 #include <ctime>
 #include <filesystem>
 #include <map>
@@ -19,20 +19,8 @@ namespace cyclerd::store {
 namespace {
 using Clock = std::chrono::steady_clock;
 
-// The size cap named by the environment variable CYCLERD_MAX_PAGE_COUNT, if set: a quota on a shared disk,
-// and how tests fill the "disk" of a real daemon without root. A value that is not a positive page count
-// is refused naming the variable.
-std::optional<std::int64_t> max_page_count_from_environment() {
-  const char* text = std::getenv("CYCLERD_MAX_PAGE_COUNT");
-  if (!text || !*text) return std::nullopt;
-  char* end = nullptr;
-  const long long pages = std::strtoll(text, &end, 10);
-  if (*end != '\0' || pages <= 0) {
-    throw Error(ErrorCode::invalid_input, std::string("\"") + text + "\" is not a page count (a whole number > 0)",
-                "CYCLERD_MAX_PAGE_COUNT");
-  }
-  return pages;
-}
+// SQLite's own ceiling on max_page_count: "no cap".
+constexpr std::int64_t kNoPageCap = 2147483646;
 
 // What the writer knows of a run it has written to: the next sample index and the open summary buckets.
 struct RunCursor {
@@ -49,7 +37,10 @@ class Writer::State {
     // The writer checkpoints explicitly after commits (manage_wal), never in the middle of one.
     db.exec("PRAGMA wal_autocheckpoint=0");
     db.exec("PRAGMA journal_size_limit=" + std::to_string(options.wal_checkpoint_bytes));
-    if (options.max_page_count) db.exec("PRAGMA max_page_count=" + std::to_string(*options.max_page_count));
+    if (options.max_size_bytes) {
+      const std::int64_t pages = *options.max_size_bytes / db.query_int("PRAGMA page_size");
+      db.exec("PRAGMA max_page_count=" + std::to_string(std::clamp<std::int64_t>(pages, 1, kNoPageCap)));
+    }
     statements = std::make_unique<RecordStatements>(db);
   }
 
@@ -80,8 +71,9 @@ class Writer::State {
 };
 
 Writer::Writer(std::string path, WriterOptions options)
-    : path_(std::move(path)), options_(std::move(options)), queue_(options_.queue_capacity_rows) {
-  if (!options_.max_page_count) options_.max_page_count = max_page_count_from_environment();
+    : path_(std::move(path)),
+      options_(std::move(options)),
+      queue_({options_.queue_capacity_rows, options_.queue_capacity_bytes}) {
   state_ = std::make_unique<State>(path_, options_);
   thread_ = std::thread([this] { run(); });
 }
@@ -95,12 +87,21 @@ SubmitResult Writer::submit(RecordBatch&& batch) {
   if (failing_.load()) return {SubmitStatus::storage_failed, 0, last_error()};
   const std::uint64_t sequence = queue_.try_push(std::move(batch));
   if (sequence > 0) return {SubmitStatus::accepted, sequence, {}};
+  const std::size_t bytes = options_.queue_capacity_bytes;
+  const std::string size =
+      bytes >= (1u << 20) ? std::to_string(bytes >> 20) + " MB" : std::to_string(bytes >> 10) + " kB";
   SubmitResult refused{SubmitStatus::queue_full, 0,
-                       "the storage queue is full (" + std::to_string(options_.queue_capacity_rows) +
-                           " rows): storage cannot keep up"};
+                       "the storage queue is full (" + std::to_string(options_.queue_capacity_rows) + " rows or " +
+                           size + "): storage cannot keep up"};
   if (failing_.load()) refused = {SubmitStatus::storage_failed, 0, last_error()};
   report({StorageStatus::Kind::queue_full, refused.message, 0});
   return refused;
+}
+
+bool Writer::room_for(QueueBounds size, std::function<void()> ready) {
+  // A failing writer refuses every batch: the producer learns why from submit, not by waiting.
+  if (failing_.load()) return true;
+  return queue_.room_for(size, std::move(ready));
 }
 
 bool Writer::wait_acknowledged(std::uint64_t sequence, std::chrono::milliseconds timeout) {
@@ -144,8 +145,7 @@ std::future<T> Writer::post(std::function<T(Connection&)> work) {
 }
 
 std::future<void> Writer::set_max_page_count(std::optional<std::int64_t> pages) {
-  // 2^31-2 pages is SQLite's own ceiling ("no cap").
-  const std::int64_t value = pages.value_or(2147483646);
+  const std::int64_t value = pages.value_or(kNoPageCap);
   return post<void>([value](Connection& db) { db.exec("PRAGMA max_page_count=" + std::to_string(value)); });
 }
 
@@ -173,8 +173,10 @@ void Writer::run() {
     std::size_t rows = 0;
     for (const auto& b : s.pending) rows += b.batch.row_count();
     const auto now = Clock::now();
+    // Held producers wait for this commit: it is due now, unless storage is failing (they were released
+    // by the take and learn that from submit).
     const bool due = take.closed || take.flush || rows >= options_.batch_rows ||
-                     now >= (failing_.load() ? s.retry_at : s.next_commit);
+                     (take.backlog && !failing_.load()) || now >= (failing_.load() ? s.retry_at : s.next_commit);
     if (due && (!s.pending.empty() || failing_.load())) {
       commit_pending();
       s.next_commit = Clock::now() + options_.commit_period;

@@ -56,8 +56,13 @@ struct WriterOptions {
   // ...or when this many rows wait, whichever comes first (bounds a transaction's size and memory).
   std::size_t batch_rows = 50'000;
   // The queue holds at most this many rows: at 1 kHz per channel, 100 channels fill it in ~2 s, long enough
-  // to ride out a slow fsync, short enough that memory stays bounded (~100 bytes a row).
+  // to ride out a slow fsync, short enough that a transaction stays bounded.
   std::size_t queue_capacity_rows = 200'000;
+  // ...and at most this many bytes (RecordBatch::byte_size). Samples are ~100 bytes, but events,
+  // checkpoints and analysis results carry texts of any size, and the rows alone let a full-speed backlog
+  // reach 40-60 MB. Memory for records is at most this twice over: the queue, and what the writer took from
+  // it and is committing. Samples alone reach it at ~160,000 rows (1.6 s of 100 channels at 1 kHz).
+  std::size_t queue_capacity_bytes = 16u << 20;
   Synchronous synchronous = Synchronous::normal;
   // A passive WAL checkpoint runs after a commit once the WAL exceeds this; with journal_size_limit at the
   // same size the WAL file shrinks back after each reset, far below the 64 MB budget.
@@ -66,9 +71,10 @@ struct WriterOptions {
   std::int64_t wal_warning_bytes = 32 << 20;
   // After a failed commit, retry this often (the records wait in memory; producers are refused meanwhile).
   std::chrono::milliseconds retry_period{500};
-  // A cap on the database size in pages (PRAGMA max_page_count), for quotas and tests of a full disk;
-  // unset, the environment variable CYCLERD_MAX_PAGE_COUNT gives it (so a whole daemon can be capped).
-  std::optional<std::int64_t> max_page_count;
+  // A cap on the database's size in bytes (rounded down to whole pages: PRAGMA max_page_count), for quotas
+  // and tests of a full disk; a commit that would pass it fails like a full disk (SQLITE_FULL). A database
+  // already larger keeps its size and cannot grow.
+  std::optional<std::int64_t> max_size_bytes;
   // Free space is checked at most this often (after a commit), and a warning comes while there is still room
   // for `disk_warning_horizon` of recording at the rate measured since the last check.
   std::chrono::milliseconds disk_check_period{std::chrono::seconds(60)};
@@ -79,6 +85,7 @@ struct WriterOptions {
   // not rejected are stored too).
   std::function<void(std::uint64_t)> on_ack;
   // Called on the writer thread (or, for queue_full, the producer's) when storage changes condition.
+  // Held producers (room_for) do not count as queue_full: they were not refused.
   std::function<void(const StorageStatus&)> on_status;
 };
 
@@ -95,6 +102,13 @@ class Writer {
   // Hands a batch to the writer (moved from only when accepted). Refused when the queue is full, storage is
   // failing, or the writer is closed, and then left intact with the caller: never dropped silently.
   SubmitResult submit(RecordBatch&& batch);
+  // Back-pressure, for producers that can wait (a simulation faster than real time): true when a batch of
+  // `size` fits below the queue's high-water mark (half its capacity in rows and bytes), when the queue is
+  // empty, or when storage is failing (submit then says why). Otherwise false, and `ready` is called once,
+  // on the writer's thread, when the writer has taken the queue: ask again then, and submit.
+  bool room_for(QueueBounds size, std::function<void()> ready);
+  // Rows and bytes queued now (not yet taken by the writer thread).
+  QueueBounds queued() const { return queue_.size(); }
   // Asks for a commit now and waits until everything submitted so far is stored; false on timeout or when a
   // batch was rejected or could not be stored.
   bool flush(std::chrono::milliseconds timeout = std::chrono::seconds(10));

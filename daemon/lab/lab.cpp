@@ -30,6 +30,15 @@ Lab::Lab(const Config& config, boost::asio::io_context& io)
       if (alive.lock()) storage_status(s);
     });
   };
+  // storage.*: the size cap (a quota, and how tests fill the "disk") and the queue's bounds.
+  constexpr double kMiB = 1024.0 * 1024.0;
+  if (config.storage_max_size_mb) {
+    options.max_size_bytes = static_cast<std::int64_t>(*config.storage_max_size_mb * kMiB);
+  }
+  if (config.storage_queue_max_rows) options.queue_capacity_rows = *config.storage_queue_max_rows;
+  if (config.storage_queue_max_mb) {
+    options.queue_capacity_bytes = static_cast<std::size_t>(*config.storage_queue_max_mb * kMiB);
+  }
   writer_ = std::make_unique<store::Writer>(config.database.string(), options);
   reader_ = std::make_unique<store::Reader>(config.database.string());
   for (const auto& c : config.channels) {

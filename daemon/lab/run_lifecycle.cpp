@@ -101,6 +101,8 @@ void Lab::launch(Channel& ch, const store::RunInfo& info, const std::optional<Ru
   stored.start_unix_s = start_unix;
   stored.push = &push_;
   stored.wall_clock_time = accelerated;
+  // A simulation ahead of the wall clock can wait for storage (back-pressure); a real-time channel cannot.
+  if (accelerated) stored.wait_for_storage = boost::asio::any_io_executor(ch.strand);
   // The cell's material, for GITT diffusion coefficients (the analyzer names a missing quantity).
   analysis::GittMaterial material;
   material.molar_mass_g_mol = cell->molar_mass_g_mol;

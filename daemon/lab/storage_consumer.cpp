@@ -6,6 +6,7 @@
 #include <ctime>
 #include <limits>
 
+#include <boost/asio/post.hpp>
 #include <nlohmann/json.hpp>
 
 #include "daemon/push/record_topics.hpp"
@@ -139,6 +140,9 @@ StorageConsumer::StorageConsumer(store::Writer& writer, ChannelRunner& runner, c
       analysis_(protocol, analysis_options(protocol, run, material),
                 [this](std::string_view kind, const nlohmann::json& row) { store_result(kind, row); }) {
   rebuild_from_storage();
+  if (run_.wait_for_storage) {
+    runner_.set_sample_gate([this](std::function<void()> go_on) { return room_for_batch(std::move(go_on)); });
+  }
 }
 
 void StorageConsumer::rebuild_from_storage() {
@@ -332,6 +336,20 @@ void StorageConsumer::maybe_submit() {
   });
 }
 
+bool StorageConsumer::room_for_batch(std::function<void()> go_on) {
+  // Only a batch about to be handed over (its checkpoint asked for) adds to the queue; in between, the
+  // run fills its own batch, which is bounded (kBatchSamples).
+  if (!checkpoint_asked_) return true;
+  const store::QueueBounds size{batch_.row_count() + 1, batch_.byte_size() + checkpoint_bytes_};
+  // The writer calls back on its own thread; the run goes on on its executor, if it still exists.
+  return writer_.room_for(size, [executor = *run_.wait_for_storage, alive = std::weak_ptr<int>(alive_),
+                                 go_on = std::move(go_on)]() mutable {
+    boost::asio::post(executor, [alive = std::move(alive), go_on = std::move(go_on)] {
+      if (alive.lock()) go_on();
+    });
+  });
+}
+
 bool StorageConsumer::submit(const RunCheckpoint& checkpoint, std::uint64_t* sequence) {
   last_submit_ = std::chrono::steady_clock::now();
   store::CheckpointRow cp;
@@ -342,6 +360,7 @@ bool StorageConsumer::submit(const RunCheckpoint& checkpoint, std::uint64_t* seq
   cp.engine_state = runner_part.dump();
   cp.driver_snapshot = checkpoint.driver.dump();
   cp.unix_time_s = wall_unix_s();
+  checkpoint_bytes_ = sizeof cp + cp.engine_state.size() + cp.driver_snapshot.size();
   batch_.checkpoints.assign(1, std::move(cp));
   const auto result = writer_.submit(std::move(batch_));
   if (!result.accepted()) {

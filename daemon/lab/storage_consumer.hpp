@@ -4,14 +4,19 @@
 // run's live analyzers (an AnalysisFeed) and stores their results in the same batches, so they agree with
 // the samples too. The daemon and `cyclerctl simulate --db` both record through it. A consumer made for a
 // run resumed from its checkpoint first rebuilds the cycle-level analyzers from the run's stored cycles, so
-// that its analysis equals an uninterrupted run's.
+// that its analysis equals an uninterrupted run's. A simulation faster than real time is slowed to what
+// storage takes (back-pressure) instead of being refused and paused.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
+#include <optional>
 #include <string>
+
+#include <boost/asio/any_io_executor.hpp>
 
 #include "analysis/gitt.hpp"
 #include "daemon/push/topic_bus.hpp"
@@ -42,6 +47,11 @@ struct StoredRun {
   // An accelerated simulation runs ahead of the wall clock: its samples and events are stamped with the
   // wall time they were taken at (never decreasing) instead of start + test time, which lies in the future.
   bool wall_clock_time = false;
+  // Set for a simulation faster than real time: before it hands the writer a batch that would take the
+  // writer's queue past its high-water mark, the run takes no sample until the writer has taken the queue,
+  // and goes on on this executor (the channel's strand). Nothing is refused and the run does not pause.
+  // Unset for real-time channels: an instrument cannot wait (and its batches are small).
+  std::optional<boost::asio::any_io_executor> wait_for_storage;
 };
 
 // The live analysis options of a run: the cell's mass and material (for GITT diffusion coefficients),
@@ -82,6 +92,8 @@ class StorageConsumer : public RunConsumer {
 
  private:
   void maybe_submit();
+  // The runner's sample gate (wait_for_storage): true when the batch about to be handed over has room.
+  bool room_for_batch(std::function<void()> go_on);
   // A resumed run: replays its stored cycle summaries through the analyzers (their results are counted, not
   // stored again: they are stored already) and numbers new GITT pulses on after the stored ones.
   void rebuild_from_storage();
@@ -101,6 +113,8 @@ class StorageConsumer : public RunConsumer {
   std::int64_t last_index_ = -1;
   double last_unix_s_ = 0;  // the latest stamp given (wall_clock_time: stamps never go back)
   std::chrono::steady_clock::time_point last_submit_ = std::chrono::steady_clock::now();
+  std::size_t checkpoint_bytes_ = 0;  // the last checkpoint's size: the next one's estimate
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // a held run's wake-up checks it is still here
   std::map<std::string, std::int64_t, std::less<>> result_counts_;  // results so far per kind
   bool replaying_ = false;          // results come from stored cycles: count them, store nothing
   int gitt_pulse_offset_ = 0;       // pulses stored before a restart (the analyzer counts from 1 again)

@@ -98,6 +98,7 @@ void ChannelRunner::handle(Decision d) {
 }
 
 void ChannelRunner::next_sample() {
+  if (gate_ && !gate_([this] { next_sample(); })) return;
   // Between two samples the engine and the driver agree: the only moment a checkpoint is exact.
   if (!checkpoint_requests_.empty()) {
     const RunCheckpoint cp = checkpoint();

@@ -65,6 +65,11 @@ class ChannelRunner {
   void async_resume(const RunCheckpoint& checkpoint, Done done);
   // The checkpoint at the next moment between two samples (storage asks for one with each batch).
   void request_checkpoint(std::function<void(RunCheckpoint)> handler);
+  // A gate asked between every two samples, before checkpoint requests and controls: it returns true to go
+  // on, or false and later calls `go_on` (on the driver's executor) to go on then. The run is not paused
+  // meanwhile, only not taking samples: how storage slows a simulation to what the database takes.
+  using SampleGate = std::function<bool(std::function<void()> go_on)>;
+  void set_sample_gate(SampleGate gate) { gate_ = std::move(gate); }
   // Stops between two samples once `samples` samples in all have been taken, without making the output
   // safe: what a daemon crash leaves behind. The run then reports `interrupted`.
   void interrupt_after(std::int64_t samples) { interrupt_at_ = samples; }
@@ -98,6 +103,7 @@ class ChannelRunner {
   Engine engine_;
   std::vector<RunConsumer*> consumers_;
   std::vector<std::function<void(RunCheckpoint)>> checkpoint_requests_;
+  SampleGate gate_;
   Done done_;
   std::int64_t next_record_index_ = 0;
   std::int64_t samples_ = 0;

@@ -1,5 +1,6 @@
 // Test helpers for the storage tests through the real binaries: a cyclerd on a database file the test
-// chooses (with extra environment), JSON-RPC calls that keep the error, and cyclerctl's output.
+// chooses (with extra environment), its configuration, JSON-RPC calls that keep the error, and cyclerctl's
+// output.
 #pragma once
 
 #include <cstdio>
@@ -8,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "schema/database.hpp"
 #include "tests/daemon/daemon_process.hpp"
 
 namespace cyclerd::test::storage {
@@ -105,5 +107,19 @@ inline std::string cyclerctl(const std::string& args, int& exit_code) {
 // A single-channel simulated lab at full speed.
 inline const char* kOneChannel = R"({"database": "x.sqlite", "auth": {"required": false}, "channels": [
   {"id": "sim-1", "driver": "sim", "uri": "sim://zns-znse?seed=1", "speed": "max"}]})";
+
+// A lab of simulated channels ({"id", "driver", "uri", "speed"} objects) with the configuration's "storage"
+// object (max_size_mb, queue_max_rows, queue_max_mb) when not empty.
+inline std::string lab_config(const json& channels, const json& storage = json::object()) {
+  json config = {{"database", "x.sqlite"}, {"auth", {{"required", false}}}, {"channels", channels}};
+  if (!storage.empty()) config["storage"] = storage;
+  return config.dump();
+}
+
+// The database's size in bytes (pages times page size), read from outside the daemon.
+inline std::int64_t database_bytes(const fs::path& db) {
+  store::Connection c(db.string(), store::OpenMode::read_only);
+  return c.query_int("PRAGMA page_count") * c.query_int("PRAGMA page_size");
+}
 
 }  // namespace cyclerd::test::storage

@@ -1,23 +1,18 @@
-// Storage failing under the real daemon. The database is capped in size (CYCLERD_MAX_PAGE_COUNT, SQLite's
-// max_page_count: the stand-in for a full disk, as a tiny filesystem needs root) just above an old run
+// Storage failing under the real daemon. The database is capped in size (the configuration's
+// storage.max_size_mb, SQLite's max_page_count: the stand-in for a full disk, as a tiny filesystem needs
+// root) just above an old run
 // recorded by `cyclerctl simulate --db`. The new run fills it: SQLite says the disk is full, the run must
 // go to a safe pause with a storage_error event, resuming must be refused while storage fails, and once
 // space is back (the old run's samples deleted, as a technician would) the run resumes and completes with
 // every sample stored once, in order, and the same cycles as an undisturbed simulation.
 #include <sqlite3.h>
 
-#include "schema/database.hpp"
 #include "tests/daemon/storage_daemon.hpp"
 
 namespace cyclerd::test::storage {
 namespace {
 
 const std::string kProtocol = "--protocol rate-capability --param cycles_per_rate=1 --preset zns-znse --mass-mg 1";
-
-std::int64_t page_count(const fs::path& db) {
-  store::Connection c(db.string(), store::OpenMode::read_only);
-  return c.query_int("PRAGMA page_count");
-}
 
 // Frees the pages of a run's samples, from outside the daemon (its writer reuses them).
 void delete_samples(const fs::path& db, std::int64_t run_id) {
@@ -40,12 +35,13 @@ TEST(StorageFailure, FullDatabasePausesTheRunWithStorageErrorAndRecordingResumes
   const std::int64_t old_id = old_run.at("run_id");
   const std::int64_t records = old_run["totals"]["records"];
   // Room for about a third of a second run: it fails part way.
-  const std::int64_t pages = page_count(db);
-  const std::int64_t cap = pages + pages / 3;
+  const std::int64_t bytes = database_bytes(db);
+  const double cap_mb = static_cast<double>(bytes + bytes / 3) / (1024.0 * 1024.0);
+  const json channels = json::parse(kOneChannel)["channels"];
 
   std::int64_t run_id = 0;
   {
-    DaemonOnFile daemon(dir, kOneChannel, db, {{"CYCLERD_MAX_PAGE_COUNT", std::to_string(cap)}});
+    DaemonOnFile daemon(dir, lab_config(channels, {{"max_size_mb", cap_mb}}), db);
     Client c(daemon.port());
     result(c, "cells.create", {{"name", "A"}, {"active_mass_mg", 1.0}});
     run_id = result(c, "runs.submit", {{"channel", "sim-1"}, {"cell", "A"}, {"protocol", "rate-capability"},
