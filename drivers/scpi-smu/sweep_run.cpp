@@ -38,9 +38,9 @@ void ScpiSmuDriver::run_segment(int attempt, std::optional<Error> last, SampleHa
   std::vector<Command> cmds;
   if (!list_mode_) for (auto c : list.enter) cmds.push_back({std::string(c)});
   for (auto& c : segment_commands(list, seg)) cmds.push_back({std::move(c)});
-  // The fixed level is the segment's last: where the SMU stays when the list ends and nobody loads the next
-  // (a host that died), and where a 2400 returns to after its list.
-  cmds.push_back({scpi_command(model_->voltage_level, seg.levels_V.back())});
+  // The fixed level is where the output already is (the segment's first level): an instrument that
+  // sources its fixed level until the list starts does not jump ahead.
+  cmds.push_back({scpi_command(model_->voltage_level, seg.levels_V.front())});
   const double wall_s = seg.point_s * static_cast<double>(seg.levels_V.size()) / speed_;
   // The fetch answers when the list is done, then the line takes its time on a serial link (10 bits a byte).
   const double line_bytes = 16.0 * model_->voltage_source_layout.fields * static_cast<double>(seg.levels_V.size());
@@ -60,7 +60,7 @@ void ScpiSmuDriver::run_segment(int attempt, std::optional<Error> last, SampleHa
         [this, seg, attempt, handler](std::optional<Error> e2, std::vector<std::string> lines) {
           // Whatever came back, the instrument has run (or is running) these points: the next segment
           // starts after them, so the sweep never steps back.
-          sweep_done_s_ += seg.point_s * static_cast<double>(seg.levels_V.size());
+          sweep_done_s_ += seg.programme_s();
           std::vector<SmuReading> readings;
           if (!e2) {
             try {

@@ -41,12 +41,13 @@ SweepSegment plan_segment(const ListSweep& list, const SweepParams& sweep, doubl
   double point_s = std::min({sample_period_s, max_step_V / sweep.scan_rate_V_s, list.max_aperture_s});
   point_s = std::max(point_s, 1e-3);
   const double left = std::ceil((length_s - done_s) / point_s - 1e-9);
-  const double by_time = std::floor(max_duration_s / point_s + 1e-9);
-  const int n = static_cast<int>(std::max(1.0, std::min({left, static_cast<double>(list.max_points), by_time})));
+  const double by_time = std::floor(max_duration_s / point_s + 1e-9) - 1;
+  const int n = static_cast<int>(std::max(1.0, std::min({left, static_cast<double>(list.max_points - 1), by_time})));
   seg.point_s = point_s;
   seg.aperture_s = point_s;
   seg.timing_s = list.timing_is_period ? point_s : 0.0;
-  seg.levels_V.reserve(static_cast<std::size_t>(n));
+  seg.levels_V.reserve(static_cast<std::size_t>(n) + 1);
+  seg.levels_V.push_back(sweep_voltage(sweep, done_s));
   for (int k = 1; k <= n; ++k) seg.levels_V.push_back(sweep_voltage(sweep, std::min(done_s + k * point_s, length_s)));
   return seg;
 }

@@ -19,15 +19,20 @@ double sweep_voltage(const SweepParams& sweep, double elapsed_s);
 double sweep_length_s(const SweepParams& sweep);
 
 struct SweepSegment {
-  std::vector<double> levels_V;  // one per point; each is the sweep's potential at the end of its point
+  // One per point. The first holds the level the segment starts from: its reading measures the current
+  // that flowed while the host was away between two segments (the engine counts that interval with it).
+  // Each later one is the sweep's potential at the end of its point.
+  std::vector<double> levels_V;
   double point_s = 0;            // how long each point lasts
   double aperture_s = 0;         // integration time of each reading (= point_s)
   double timing_s = 0;           // the model's timing value: the trigger period, or the delay before measuring
+  // Seconds of the sweep's programme the segment runs (the hold point does not advance it).
+  double programme_s() const { return levels_V.size() > 1 ? point_s * static_cast<double>(levels_V.size() - 1) : 0; }
 };
 
 // The segment after `done_s` seconds of the sweep: points no longer than the sample period, the largest
 // step (`max_step_V`) at the scan rate and the model's longest aperture; no longer than `max_duration_s`
-// (at least one point) nor the model's list length; empty once the sweep is over.
+// (at least a hold and one step) nor the model's list length; empty once the sweep is over.
 SweepSegment plan_segment(const ListSweep& list, const SweepParams& sweep, double done_s, double sample_period_s,
                           double max_step_V, double max_duration_s);
 

@@ -43,7 +43,8 @@ TEST_P(SweepOnEveryModel, SegmentsCoverTheProgrammeWithPointsTheModelIntegratesW
     EXPECT_DOUBLE_EQ(seg.aperture_s, seg.point_s);
     ASSERT_LE(static_cast<double>(seg.levels_V.size()) * seg.point_s, 60.0 + 1e-9);
     ASSERT_LE(static_cast<int>(seg.levels_V.size()), model.list.max_points);
-    done_s += seg.point_s * static_cast<double>(seg.levels_V.size());
+    EXPECT_DOUBLE_EQ(seg.levels_V.front(), sweep_voltage(sweep, done_s)) << "each segment starts with a hold";
+    done_s += seg.programme_s();
     levels.insert(levels.end(), seg.levels_V.begin(), seg.levels_V.end());
     ASSERT_LT(segments, 1000);
   }
@@ -67,7 +68,7 @@ TEST_P(SweepOnEveryModel, TheSweepRunsOnTheInstrumentsTimingAndItsReadingsHoldTh
     for (auto& r : replies) out += r + "\n";
     return out;
   });
-  nlohmann::json options = {{"model", GetParam()}, {"v_min", 0}, {"v_max", 3.0}, {"i_max", 0.01},
+  nlohmann::json options = {{"model", GetParam()}, {"v_min", 0}, {"v_max", 3.0}, {"i_max", 0.05},
                             {"speed", 100}, {"sweep_segment_s", 0.5}, {"timeout_ms", 2000}};
   auto driver = make_driver("scpi-smu", io.get_executor(), {"smu-1", link.uri(), options});
   ASSERT_FALSE(test::open(io, *driver));
@@ -86,23 +87,28 @@ TEST_P(SweepOnEveryModel, TheSweepRunsOnTheInstrumentsTimingAndItsReadingsHoldTh
   const double t0 = smu.time_s();  // the rest's reading: the instrument has not moved since
   double charged_Ah = 0, discharged_Ah = 0, last_t = rest.t_s;
   std::vector<Sample> samples;
-  while (last_t - rest.t_s < length_s - 1e-6) {
+  // Until the programme is over (the hold that starts each segment adds time) and the last vertex is read.
+  double last_V = rest.voltage_V;
+  while (last_t - rest.t_s < length_s - 1e-6 || std::abs(last_V - 1.0) > 2e-3) {
     Sample s = test::sample_ok(io, *driver, 0);
     const double dq = s.current_A * (s.t_s - last_t) / 3600;  // as the engine counts it
     (dq > 0 ? charged_Ah : discharged_Ah) += std::abs(dq);
     last_t = s.t_s;
+    last_V = s.voltage_V;
     samples.push_back(s);
-    ASSERT_LT(samples.size(), 5000u);
+    ASSERT_LT(samples.size(), 20000u);
   }
   EXPECT_TRUE(samples.front().has(sample_flag::setpoint_start));
   EXPECT_NEAR(samples.back().voltage_V, 1.0, 0.01) << "the last reading is at the last vertex";
-  EXPECT_NEAR(smu.time_s() - t0, length_s, 1.0) << "the instrument ran the programme on its own clock";
+  EXPECT_GE(smu.time_s() - t0, length_s) << "the instrument ran the programme on its own clock";
+  EXPECT_LE(smu.time_s() - t0, 1.02 * length_s) << "with one hold point a segment";
   for (std::size_t k = 1; k < samples.size(); ++k) ASSERT_GT(samples[k].t_s, samples[k - 1].t_s);
   // The readings integrate whole points: what the engine would count is what the cell moved.
   const double moved_in = smu.protection().charge_in_Ah - in0, moved_out = smu.protection().charge_out_Ah - out0;
   ASSERT_GT(moved_out, 0);
-  EXPECT_NEAR(discharged_Ah, moved_out, 0.01 * moved_out);
-  EXPECT_NEAR(charged_Ah, moved_in, 0.01 * moved_in);
+  // (2 %: the last readings, taken one by one at the final vertex, carry the current at their end only.)
+  EXPECT_NEAR(discharged_Ah, moved_out, 0.02 * moved_out);
+  EXPECT_NEAR(charged_Ah, moved_in, 0.02 * moved_in);
   EXPECT_EQ(smu.protection().violations, 0);
 
   // The engine moves on: out of list mode, single readings again.

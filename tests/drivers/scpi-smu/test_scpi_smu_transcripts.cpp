@@ -59,17 +59,17 @@ TEST_P(EveryModel, OpenCcCvSweepRestSafeMatchTheRecordedTranscript) {
   sweep.sweep.vertices_V = {1.0, 1.8};
   sweep.sweep.scan_rate_V_s = 1e-3;
   sweep.sample_period_s = 0.5;
-  // A segment of 0.5 instrument seconds (0.005 wall s at speed 100): 3 levels of 1/6 s on a Keithley
-  // (10 PLC at most), one of 0.5 s on the B2901A (2 s aperture); the readings come out one by one.
+  // A segment of 0.5 instrument seconds (0.005 wall s at speed 100): a hold and 2 steps of 1/6 s on a
+  // Keithley (10 PLC at most), a hold and one step of 0.5 s on the B2901A (2 s aperture); the readings
+  // come out one by one.
   ASSERT_FALSE(test::apply(io, *driver, 0, sweep));
   Sample s3 = test::sample_ok(io, *driver, 0);
   EXPECT_DOUBLE_EQ(s3.voltage_V, 1.7995);
   EXPECT_TRUE(s3.has(sample_flag::setpoint_start));
-  if (GetParam() != "keysight-b2901a") {
-    Sample s3b = test::sample_ok(io, *driver, 0);
-    EXPECT_DOUBLE_EQ(s3b.current_A, 1.1e-3);
-    EXPECT_NEAR(s3b.t_s - s3.t_s, 1.0 / 6, 1e-5) << "the instrument's timestamps (7 digits)";
-  }
+  Sample s3b = test::sample_ok(io, *driver, 0);
+  EXPECT_DOUBLE_EQ(s3b.current_A, 1.1e-3);
+  EXPECT_NEAR(s3b.t_s - s3.t_s, GetParam() == "keysight-b2901a" ? 0.5 : 1.0 / 6, 1e-5)
+      << "the instrument's timestamps (7 digits)";
 
   ASSERT_FALSE(test::apply(io, *driver, 0, test::rest_setpoint(1.0)));
   Sample s4 = test::sample_ok(io, *driver, 0);

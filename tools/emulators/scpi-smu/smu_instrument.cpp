@@ -188,8 +188,10 @@ void SmuInstrument::run_list() {
     for (std::size_t k = 0; k < fields.size(); ++k) out += (k ? "," : "") + fields[k];
     list_buffer_.push_back(std::move(out));
   }
-  // After the list the source returns to its fixed level (the driver sets it to the list's last level).
-  voltage_V_ = bias_V;
+  // After the list the source keeps its last level (the B2900's "output after sweep: END"; the emulator
+  // gives every model that behaviour).
+  if (!list_levels_V_.empty() && output_on_ && !source_current_) voltage_V_ = list_levels_V_.back();
+  else voltage_V_ = bias_V;
   list_points_run_ = list_levels_V_.size();
   list_pending_ = false;
 }
