@@ -61,6 +61,10 @@ nlohmann::json StaticChannelDirectory::status(const Entry& entry) const {
   };
 }
 
+std::string ChannelDirectory::list_text() const {
+  return list().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 nlohmann::json StaticChannelDirectory::list() const {
   auto out = nlohmann::json::array();
   for (const auto& entry : entries_) out.push_back(status(entry));

@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -19,6 +20,9 @@ class ChannelDirectory {
   virtual ~ChannelDirectory() = default;
   // Every channel's status object (channels.list), in configuration order.
   virtual nlohmann::json list() const = 0;
+  // The same array as JSON text. The Lab keeps each channel's text and rebuilds it only when what it shows
+  // changes (see Lab::list_text), so that many clients polling channels.list cost little.
+  virtual std::string list_text() const;
   // One channel's status (channels.get); throws rpc::RpcError not_found naming the known channels.
   virtual nlohmann::json get(std::string_view id) const = 0;
   // What the channel can do, narrowed by its configured limits, for protocols.validate and runs.submit;

@@ -116,7 +116,14 @@ ChannelConfig read_channel(const Reader& r, const json& object, const std::strin
 }
 
 void read_limits(const Reader& r, const json& limits, Config& config) {
-  r.only_keys(limits, "/limits", {"max_connections", "idle_timeout_s", "estimate_max_samples"});
+  r.only_keys(limits, "/limits", {"max_connections", "idle_timeout_s", "estimate_max_samples", "status_max_age_ms"});
+  if (limits.contains("status_max_age_ms")) {
+    const auto& v = limits["status_max_age_ms"];
+    if (!v.is_number() || v.get<double>() < 0 || v.get<double>() > 10'000) {
+      r.fail("/limits/status_max_age_ms", "must be a number of milliseconds from 0 to 10000");
+    }
+    config.status_max_age_ms = v.get<double>();
+  }
   if (limits.contains("estimate_max_samples")) {
     const auto& v = limits["estimate_max_samples"];
     if (!v.is_number_unsigned() || v.get<std::uint64_t>() < 1000 || v.get<std::uint64_t>() > 10'000'000'000ULL) {

@@ -73,6 +73,10 @@ struct Config {
   // limits.estimate_max_samples: a protocols.estimate dry run stops here with a partial estimate
   // (~15 s of one core at the default; the paper's longest protocol needs far fewer).
   std::int64_t estimate_max_samples = 40'000'000;
+  // limits.status_max_age_ms: how old a channel's voltage and current in channels.list may be (its state,
+  // run, step, cycle, queue and fault are always current). One sample period at 10 Hz by default: dozens of
+  // clients polling hundreds of channels then share one text per channel instead of each rebuilding it.
+  double status_max_age_ms = 100;
   // "storage": {"max_size_mb", "queue_max_rows", "queue_max_mb"}: a cap on the database's size (a quota: a
   // commit past it fails like a full disk, and runs pause for storage) and the bounds of the writer's
   // queue (schema/README.md says why both rows and bytes); unset, no cap and the writer's own bounds.

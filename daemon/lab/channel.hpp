@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/strand.hpp>
@@ -52,6 +53,15 @@ struct ActiveRun {
 enum class ChannelState { idle, running, paused, faulted, offline };
 std::string_view to_string(ChannelState state);
 
+// channels.list's text of one channel as last built (Lab::list_text), and what it showed then: the text
+// is rebuilt when any of that changes, or when its voltage and current are older than the allowed age.
+struct StatusText {
+  using Key = std::tuple<ChannelState, std::int64_t, std::int64_t, int, std::size_t, bool, std::string>;
+  std::string text;
+  Key key;
+  std::chrono::steady_clock::time_point built{};
+};
+
 struct Channel {
   Channel(ChannelConfig config, boost::asio::io_context& io);
 
@@ -70,6 +80,7 @@ struct Channel {
   std::string fault_reason;
   std::deque<std::int64_t> queue;      // run ids, first in first out
   std::unique_ptr<ActiveRun> run;
+  mutable StatusText status_text;      // a cache of channels.list's entry, kept on the io thread
 };
 
 }  // namespace cyclerd::lab

@@ -99,6 +99,31 @@ json Lab::list() const {
   return out;
 }
 
+std::string Lab::list_text() const {
+  const auto now = std::chrono::steady_clock::now();
+  const auto max_age = std::chrono::duration<double, std::milli>(config_.status_max_age_ms);
+  std::string out = "[";
+  for (const auto& ch : channels_) {
+    auto& cached = ch->status_text;
+    StatusText::Key key{ch->state(),
+                        ch->run ? ch->run->run_id : 0,
+                        ch->run ? ch->run->watch.step_index : 0,
+                        ch->run ? ch->run->watch.cycle_index : 0,
+                        ch->queue.size(),
+                        ch->faulted,
+                        ch->fault_reason};
+    if (cached.text.empty() || key != cached.key || now - cached.built > max_age) {
+      cached.text = status(*ch).dump(-1, ' ', false, json::error_handler_t::replace);
+      cached.key = std::move(key);
+      cached.built = now;
+    }
+    if (out.size() > 1) out += ',';
+    out += cached.text;
+  }
+  out += ']';
+  return out;
+}
+
 json Lab::get(std::string_view id) const { return status(channel(id)); }
 
 Capabilities Lab::capabilities(std::string_view id) const { return channel(id).capabilities; }

@@ -51,6 +51,7 @@ class Lab final : public ChannelDirectory {
 
   // ChannelDirectory
   nlohmann::json list() const override;
+  std::string list_text() const override;
   nlohmann::json get(std::string_view id) const override;
   Capabilities capabilities(std::string_view id) const override;
   // channels.reset: clears `faulted` after a person has looked.

@@ -32,9 +32,11 @@ void add_channel_methods(rpc::MethodTable& table, const ChannelDirectory& channe
       .name = "channels.list",
       .role = rpc::Role::viewer,
       .params = {},
-      .handler = [&channels](const nlohmann::json&,
-                             const rpc::Caller&) { return nlohmann::json{{"channels", channels.list()}}; },
+      .handler = {},
       .summary = "every channel's state, driver, run, step, cycle, last V and I",
+      .async_handler = {},
+      .text_handler = [&channels](const nlohmann::json&,
+                                  const rpc::Caller&) { return "{\"channels\":" + channels.list_text() + "}"; },
   });
   table.add({
       .name = "channels.get",

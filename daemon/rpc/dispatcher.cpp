@@ -1,5 +1,6 @@
 #include "daemon/rpc/dispatcher.hpp"
 
+#include <algorithm>
 #include <future>
 #include <mutex>
 
@@ -20,6 +21,33 @@ std::string dump(const json& value) {
 
 json error_object(const json& id, const RpcError& error) {
   return {{"jsonrpc", "2.0"}, {"id", id}, {"error", error.to_json()}};
+}
+
+// The text of one response. A result a method served as text is spliced in as it is; the members come in
+// the order nlohmann's object gives them (id, jsonrpc, result), so it reads exactly as the dumped object.
+std::string serialize(const Answer& answer) {
+  if (!answer.result_text) return dump(answer.object);
+  const auto& text = *answer.result_text;
+  std::string out;
+  out.reserve(text.size() + 48);
+  out += "{\"id\":";
+  out += dump(answer.object.at("id"));
+  out += ",\"jsonrpc\":\"2.0\",\"result\":";
+  out += text;
+  out += '}';
+  return out;
+}
+
+// A batch's responses as one JSON array.
+std::string serialize(const std::vector<std::optional<Answer>>& answers) {
+  std::string out = "[";
+  for (const auto& a : answers) {
+    if (!a) continue;
+    if (out.size() > 1) out += ',';
+    out += serialize(*a);
+  }
+  out += ']';
+  return out;
 }
 
 // A cyclerd::Error from the layers below, as the application error a client can act on.
@@ -95,14 +123,16 @@ std::optional<std::string> Dispatcher::handle(std::string_view text, Connection&
   if (!message.is_array()) {
     auto response = handle_one(message, connection);
     if (!response) return std::nullopt;
-    return dump(*response);
+    return serialize(*response);
   }
-  auto responses = json::array();
+  std::vector<std::optional<Answer>> responses;
+  bool any = false;
   for (const auto& request : message) {
-    if (auto response = handle_one(request, connection)) responses.push_back(std::move(*response));
+    responses.push_back(handle_one(request, connection));
+    any = any || responses.back().has_value();
   }
-  if (responses.empty()) return std::nullopt;  // only notifications: nothing at all is returned
-  return dump(responses);
+  if (!any) return std::nullopt;  // only notifications: nothing at all is returned
+  return serialize(responses);
 }
 
 namespace {
@@ -111,22 +141,19 @@ namespace {
 struct PendingMessage {
   std::mutex mutex;
   bool batch = false;
-  std::vector<std::optional<json>> answers;
+  std::vector<std::optional<Answer>> answers;
   std::size_t outstanding = 1;  // the message itself, released once every request has been started
   Dispatcher::Respond done;
 
-  void complete(std::size_t slot, std::optional<json> answer) {
+  void complete(std::size_t slot, std::optional<Answer> answer) {
     {
       std::lock_guard lock(mutex);
       if (slot < answers.size()) answers[slot] = std::move(answer);
       if (--outstanding != 0) return;
     }
-    if (!batch) return done(answers.front() ? std::optional<std::string>(dump(*answers.front())) : std::nullopt);
-    auto responses = json::array();
-    for (auto& a : answers) {
-      if (a) responses.push_back(std::move(*a));
-    }
-    done(responses.empty() ? std::nullopt : std::optional<std::string>(dump(responses)));
+    if (!batch) return done(answers.front() ? std::optional<std::string>(serialize(*answers.front())) : std::nullopt);
+    const bool any = std::any_of(answers.begin(), answers.end(), [](const auto& a) { return a.has_value(); });
+    done(any ? std::optional<std::string>(serialize(answers)) : std::nullopt);
   }
 };
 }  // namespace
@@ -144,7 +171,7 @@ void Dispatcher::handle_async(std::string_view text, Connection& connection, Res
       ++pending->outstanding;
     }
     bool deferred = false;
-    auto answer = handle_one(request, connection, [pending, slot](std::optional<json> a) { pending->complete(slot, std::move(a)); },
+    auto answer = handle_one(request, connection, [pending, slot](std::optional<Answer> a) { pending->complete(slot, std::move(a)); },
                              &deferred);
     if (!deferred) pending->complete(slot, std::move(answer));
   };
@@ -156,8 +183,8 @@ void Dispatcher::handle_async(std::string_view text, Connection& connection, Res
   pending->complete(pending->answers.size(), std::nullopt);  // every request started: release the message
 }
 
-std::optional<json> Dispatcher::handle_one(const json& request, Connection& connection, const Later& later,
-                                           bool* deferred) const {
+std::optional<Answer> Dispatcher::handle_one(const json& request, Connection& connection, const Later& later,
+                                             bool* deferred) const {
   // The id is echoed when it is a valid one, even in an invalid request; otherwise it is null.
   json id = nullptr;
   const bool is_object = request.is_object();
@@ -168,8 +195,8 @@ std::optional<json> Dispatcher::handle_one(const json& request, Connection& conn
     id_ok = candidate.is_string() || candidate.is_number() || candidate.is_null();
     if (id_ok) id = candidate;
   }
-  const auto invalid = [&](const std::string& why) {
-    return error_object(id, RpcError(RpcCode::invalid_request, "Invalid Request: " + why));
+  const auto invalid = [&](const std::string& why) -> std::optional<Answer> {
+    return Answer{error_object(id, RpcError(RpcCode::invalid_request, "Invalid Request: " + why)), std::nullopt};
   };
   if (!is_object) return invalid("not an object");
   if (!id_ok) return invalid("id must be a string, a number or null");
@@ -189,39 +216,42 @@ std::optional<json> Dispatcher::handle_one(const json& request, Connection& conn
 
   // The response to what `produce` answers or throws; the same for a handler's answer now or later.
   const std::string name = method->get<std::string>();
-  const auto respond = [id, has_id, name](const std::function<json()>& produce) -> std::optional<json> {
-    json result;
+  const auto respond = [id, has_id, name](const std::function<Result()>& produce) -> std::optional<Answer> {
+    Result result;
     try {
       result = produce();
     } catch (const RpcError& error) {
       if (!has_id) return std::nullopt;
-      return error_object(id, error);
+      return Answer{error_object(id, error), std::nullopt};
     } catch (const Error& error) {
       if (!has_id) return std::nullopt;
-      return error_object(id, from_error(error));
+      return Answer{error_object(id, from_error(error)), std::nullopt};
     } catch (const std::exception& error) {
       // A bug in a handler: logged with its detail, answered without it.
       log()->error("{} failed: {}", name, error.what());
       if (!has_id) return std::nullopt;
-      return error_object(id, RpcError(RpcCode::internal_error, "Internal error"));
+      return Answer{error_object(id, RpcError(RpcCode::internal_error, "Internal error")), std::nullopt};
     }
     if (!has_id) return std::nullopt;
-    return json{{"jsonrpc", "2.0"}, {"id", id}, {"result", std::move(result)}};
+    if (result.text) return Answer{json{{"jsonrpc", "2.0"}, {"id", id}}, std::move(result.text)};
+    return Answer{json{{"jsonrpc", "2.0"}, {"id", id}, {"result", std::move(result.value)}}, std::nullopt};
   };
-  std::optional<json> answer;
+  std::optional<Result> answer;
   bool handed_over = false;
-  auto response = respond([&]() -> json {
+  auto response = respond([&]() -> Result {
     if (params_it != request.end() && params_it->is_array()) {
       throw RpcError::invalid_params("params must be named (an object); cyclerd has no positional parameters");
     }
     const json params = params_it == request.end() ? json::object() : *params_it;
     std::function<void(std::function<json()>)> finish;
     if (later) {
-      finish = [later, respond](std::function<json()> produce) { later(respond(produce)); };
+      finish = [later, respond](std::function<json()> produce) {
+        later(respond([&produce] { return Result{produce(), std::nullopt}; }));
+      };
     }
     answer = call(name, params, connection, finish);
     handed_over = !answer;
-    return answer ? std::move(*answer) : json();
+    return answer ? std::move(*answer) : Result{};
   });
   if (handed_over && deferred) {
     *deferred = true;
@@ -244,9 +274,9 @@ Caller Dispatcher::caller_of(const Connection& connection) const {
   return caller;
 }
 
-std::optional<json> Dispatcher::call(const std::string& name, const json& params, Connection& connection,
-                                     const std::function<void(std::function<json()>)>& later) const {
-  if (name == "auth.login") return login(params, connection);
+std::optional<Result> Dispatcher::call(const std::string& name, const json& params, Connection& connection,
+                                       const std::function<void(std::function<json()>)>& later) const {
+  if (name == "auth.login") return Result{login(params, connection), std::nullopt};
   const Method* method = methods_.find(name);
   if (method == nullptr) throw RpcError(RpcCode::method_not_found, "Method not found: " + name);
   const auto caller = caller_of(connection);
@@ -260,7 +290,8 @@ std::optional<json> Dispatcher::call(const std::string& name, const json& params
   if (auto errors = check_params(*method, params); !errors.empty()) {
     throw RpcError::invalid_params("Invalid params: " + errors.front().message, errors);
   }
-  if (method->handler) return method->handler(params, caller);
+  if (method->handler) return Result{method->handler(params, caller), std::nullopt};
+  if (method->text_handler) return Result{json(), method->text_handler(params, caller)};
   if (later) {
     method->async_handler(params, caller, later);
     return std::nullopt;
@@ -269,7 +300,7 @@ std::optional<json> Dispatcher::call(const std::string& name, const json& params
   std::promise<std::function<json()>> promise;
   auto future = promise.get_future();
   method->async_handler(params, caller, [&promise](std::function<json()> produce) { promise.set_value(std::move(produce)); });
-  return future.get()();
+  return Result{future.get()(), std::nullopt};
 }
 
 json Dispatcher::login(const json& params, Connection& connection) const {

@@ -35,6 +35,19 @@ struct Connection {
   std::weak_ptr<PushSink> push;     // where subscriptions send notifications
 };
 
+// What a method answered: a JSON value, or JSON text it keeps ready (Method::text_handler).
+struct Result {
+  nlohmann::json value;
+  std::optional<std::string> text;
+};
+
+// One response: the response object, or, for a result served as text, the object without "result" and
+// the text to splice in.
+struct Answer {
+  nlohmann::json object;
+  std::optional<std::string> result_text;
+};
+
 class Dispatcher {
  public:
   // `tokens` may be null (no token file): then auth.login always fails. With `auth_required` false,
@@ -58,16 +71,16 @@ class Dispatcher {
 
  private:
   // Where the answer of an asynchronous request goes (the response object, or nullopt for a notification).
-  using Later = std::function<void(std::optional<nlohmann::json>)>;
+  using Later = std::function<void(std::optional<Answer>)>;
   // The parsed message, or the error response text for what fails before parsing or cannot be parsed.
   std::optional<std::string> parse(std::string_view text, nlohmann::json& message) const;
   // The response object of one request, or nullopt for a notification. With `later` set, a request for
   // an asynchronous method returns nullopt with `*deferred` true and answers through `later`.
-  std::optional<nlohmann::json> handle_one(const nlohmann::json& request, Connection& connection,
-                                           const Later& later = {}, bool* deferred = nullptr) const;
+  std::optional<Answer> handle_one(const nlohmann::json& request, Connection& connection,
+                                   const Later& later = {}, bool* deferred = nullptr) const;
   // The handler's answer, or nullopt when an asynchronous handler took `later` (it answers there).
-  std::optional<nlohmann::json> call(const std::string& method, const nlohmann::json& params, Connection& connection,
-                                     const std::function<void(std::function<nlohmann::json()>)>& later) const;
+  std::optional<Result> call(const std::string& method, const nlohmann::json& params, Connection& connection,
+                             const std::function<void(std::function<nlohmann::json()>)>& later) const;
   nlohmann::json login(const nlohmann::json& params, Connection& connection) const;
   Caller caller_of(const Connection& connection) const;
 

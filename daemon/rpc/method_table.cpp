@@ -17,7 +17,7 @@ std::string_view to_string(Role role) {
 
 void MethodTable::add(Method method) {
   // Names are "noun.verb" except DESIGN.md's `subscribe` and `unsubscribe`.
-  if (method.name.empty() || method.name.find(' ') != std::string::npos || (!method.handler && !method.async_handler)) {
+  if (method.name.empty() || method.name.find(' ') != std::string::npos || (!method.handler && !method.async_handler && !method.text_handler)) {
     throw std::logic_error("method table: a row needs a name and a handler: " + method.name);
   }
   const auto name = method.name;

@@ -32,6 +32,11 @@ struct Param {
 // result, or throws RpcError (or cyclerd::Error, mapped by the dispatcher) to answer with an error.
 using Handler = std::function<nlohmann::json(const nlohmann::json& params, const Caller& who)>;
 
+// Serves a method whose result is JSON text kept ready (channels.list: assembled from texts kept per channel
+// rather than built and serialized again for each of many callers); the dispatcher splices it into the
+// response unparsed, so it must be one valid JSON value.
+using TextHandler = std::function<std::string(const nlohmann::json& params, const Caller& who)>;
+
 // Completes an asynchronous method, from any thread: `result` returns the answer or throws as a Handler
 // would (the dispatcher maps the error the same way).
 using Completion = std::function<void(std::function<nlohmann::json()> result)>;
@@ -48,6 +53,7 @@ struct Method {
   Handler handler;
   std::string summary;        // one line saying what it does
   AsyncHandler async_handler = {};  // set instead of `handler` for long work (see Dispatcher::handle_async)
+  TextHandler text_handler = {};    // set instead of `handler` for a result served as ready JSON text
 };
 
 class MethodTable {
