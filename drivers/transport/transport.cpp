@@ -20,6 +20,14 @@ long long elapsed_ms(Clock::time_point since) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - since).count();
 }
 
+// What an error quotes of the text received: the last `limit` bytes, saying how many came before them
+// (an instrument that streams garbage must not make an error message of megabytes).
+std::string quote_tail(const std::string& text, std::size_t limit) {
+  if (text.size() <= limit) return "\"" + printable(text, limit * 4) + "\"";
+  return "(" + std::to_string(text.size()) + " bytes, the first " + std::to_string(text.size() - limit) +
+         " cut) \"..." + printable(std::string_view(text).substr(text.size() - limit), limit * 4) + "\"";
+}
+
 }  // namespace
 
 struct Transport::Impl : std::enable_shared_from_this<Impl> {
@@ -57,6 +65,9 @@ struct Transport::Impl : std::enable_shared_from_this<Impl> {
   std::vector<std::string> got;  // reply lines of the current job
   bool writing = false;
   bool reading = false;
+  // Counts timeouts: a read started before the last timeout belongs to the request that timed out, and
+  // whatever it still brings is that request's late reply, never the next request's answer.
+  std::uint64_t read_epoch = 0;
   bool dead = false;  // the Transport is gone: drop everything
   int attempt = 0;
   Clock::time_point started;
@@ -228,16 +239,24 @@ struct Transport::Impl : std::enable_shared_from_this<Impl> {
     if (reading || !link.is_open()) return;
     reading = true;
     link.async_read_some(read_buffer.data(), read_buffer.size(),
-                         [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
-                           self->on_read(ec, n);
-                         });
+                         [self = shared_from_this(), epoch = read_epoch](const boost::system::error_code& ec,
+                                                                         std::size_t n) { self->on_read(ec, n, epoch); });
   }
 
-  void on_read(const boost::system::error_code& ec, std::size_t n) {
+  void on_read(const boost::system::error_code& ec, std::size_t n, std::uint64_t epoch) {
     if (dead) return;
     reading = false;
-    // Bytes are kept even when nobody waits for them: the next exchange discards them as stale.
-    if (n > 0) framer.feed(std::string_view(read_buffer.data(), n));
+    if (n > 0 && epoch != read_epoch && config.options.discard_unsolicited && current &&
+        current->kind == Kind::exchange) {
+      // Read for a request that has timed out since: its late reply, not the present request's. (With no
+      // exchange waiting, the bytes are kept: the next exchange discards them, a streamed read wants them.)
+      stats.discarded_bytes += n;
+      logger->warn("{}: discarded {} bytes of a late reply read after a timeout: {}", where(), n,
+                   quote_tail(std::string(read_buffer.data(), n), 200));
+    } else if (n > 0) {
+      // Bytes are kept even when nobody waits for them: the next exchange discards them as stale.
+      framer.feed(std::string_view(read_buffer.data(), n));
+    }
     if (ec == boost::asio::error::operation_aborted) {
       if (current && (current->kind == Kind::exchange || current->kind == Kind::read)) pump();
       return;
@@ -249,17 +268,20 @@ struct Transport::Impl : std::enable_shared_from_this<Impl> {
   void on_timeout(std::chrono::milliseconds limit) {
     ++stats.timeouts;
     Job& job = *current;
-    std::string partial;
-    for (const auto& line : got) partial += (partial.empty() ? "" : " | ") + printable(line, 60);
+    std::string received;
+    for (const auto& line : got) received += line + "\n";
+    received += framer.pending();
     std::string text = (job.request.empty() ? std::string("no complete reply")
                                             : "no complete reply to \"" + printable(job.request) + "\"") +
                        " within " + std::to_string(limit.count()) + " ms" +
                        (writing ? " (the write did not finish)" : "") +
-                       (partial.empty() ? "" : "; got \"" + partial + "\"") +
-                       (framer.pending().empty() ? "" : "; unterminated \"" + printable(framer.pending(), 60) + "\"");
+                       (received.empty() ? "" : "; received " + quote_tail(received, 200));
     logger->warn("{}: {}", where(), text);
-    // A write stuck behind flow control must not stay in flight under the next request.
-    if (writing) link.cancel();
+    // Neither a write stuck behind flow control nor the read waiting for this reply stays in flight under
+    // the next request: both are cancelled, and what the read still brings is counted as this reply's
+    // (a streamed read, async_read, keeps its bytes: the stream goes on where it stopped).
+    if (writing || reading) link.cancel();
+    if (job.kind == Kind::exchange) ++read_epoch;
     writing = false;
     finish_io(Error(ErrorCode::timeout, text, config.endpoint.describe()));
   }

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <sstream>
+#include <thread>
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
@@ -171,6 +173,54 @@ TEST_P(BothLinks, ALineWithoutEndPastTheLimitIsAFaultNotAnUnboundedBuffer) {
   ASSERT_TRUE(error);
   EXPECT_EQ(error->code(), ErrorCode::instrument_fault);
   EXPECT_NE(std::string(error->what()).find("100 bytes"), std::string::npos) << error->what();
+}
+
+TEST_P(BothLinks, ATimedOutExchangeLeavesNoReadInFlight) {
+  // The instrument lives on its own io_context (its own thread), so the transport's io_context holds
+  // only the transport's work: once that is done, run() returns.
+  io_context instrument_io;
+  auto guard = boost::asio::make_work_guard(instrument_io);
+  FakeInstrument instrument(instrument_io, GetParam(), [](const std::string&) { return std::nullopt; });
+  std::thread far_end([&] { instrument_io.run(); });
+  {
+    io_context io;
+    TransportOptions options;
+    options.timeout = 50ms;
+    Transport t(io.get_executor(), config_for(instrument.uri(), options), nullptr, "t");
+    ASSERT_FALSE(connect(io, t));
+    auto [error, lines] = exchange(io, t, "SLOW?");
+    ASSERT_TRUE(error);
+    EXPECT_EQ(error->code(), ErrorCode::timeout);
+    // A read still waiting for the timed-out reply would keep the io_context busy (and could take a late
+    // reply for the next request's answer): there is none, so run() runs out of work.
+    io.restart();
+    io.run_for(500ms);
+    EXPECT_TRUE(io.stopped()) << "an operation is still in flight after the timeout";
+  }
+  guard.reset();
+  instrument_io.stop();
+  far_end.join();
+}
+
+TEST_P(BothLinks, ATimeoutQuotesOnlyTheLastTwoHundredBytesReceivedAndSaysHowMuchWasCut) {
+  io_context io;
+  // 300 lines of 40 characters, never the end marker the exchange waits for.
+  std::string chatter;
+  for (int i = 0; i < 300; ++i) chatter += "line " + std::to_string(1000 + i) + std::string(30, '.') + "\n";
+  FakeInstrument instrument(io, GetParam(), [&](const std::string&) { return chatter + "tail-without-end"; });
+  TransportOptions options;
+  options.timeout = 100ms;
+  Transport t(io.get_executor(), config_for(instrument.uri(), options), nullptr, "t");
+  ASSERT_FALSE(connect(io, t));
+  auto [error, lines] = exchange(io, t, "LIST?", Reply::until_line([](std::string_view l) { return l == "END"; }));
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->code(), ErrorCode::timeout);
+  const std::string text = error->what();
+  EXPECT_LT(text.size(), 600u) << text;
+  EXPECT_NE(text.find("cut"), std::string::npos) << text;
+  EXPECT_NE(text.find("tail-without-end"), std::string::npos) << "the last bytes are quoted: " << text;
+  EXPECT_EQ(text.find("line 1000"), std::string::npos) << "the first are not: " << text;
+  EXPECT_EQ(lines.size(), 300u) << "the lines received are still passed along";
 }
 
 INSTANTIATE_TEST_SUITE_P(Transport, BothLinks, testing::Values(FakeInstrument::Kind::pty, FakeInstrument::Kind::tcp),
