@@ -6,7 +6,7 @@
 #include <cmath>
 
 #include "tests/daemon/daemon_process.hpp"
-#include "tests/e2e/smu_emulator_process.hpp"
+#include "tests/e2e/emulator_process.hpp"
 
 namespace cyclerd::test {
 namespace {
@@ -38,8 +38,13 @@ bool wait_final(Client& c, const std::vector<json>& runs, int seconds) {
 }
 
 std::string with_keys(const std::string& uri, const std::string& keys) {
-  return uri + (uri.back() == '?' ? "" : "&") + keys;
+  return uri + (uri.find('?') == std::string::npos ? "?" : "&") + keys;
 }
+
+// scpi-smu-emulator on a pty carries the 2400's RS-232 rate in its URI.
+struct SmuEmulator : EmulatorProcess {
+  explicit SmuEmulator(const std::vector<std::string>& args) : EmulatorProcess("scpi-smu-emulator", args, 57600) {}
+};
 
 std::vector<std::string> emulator_args(const std::string& link, const std::string& model, const fs::path& report,
                                        const std::string& speed = kSpeed) {
@@ -51,9 +56,9 @@ std::vector<std::string> emulator_args(const std::string& link, const std::strin
 }
 
 json smu_channel(const std::string& id, const std::string& model, const std::string& uri,
-                 const std::string& speed = kSpeed) {
+                 const std::string& speed = kSpeed, const std::string& i_max = "0.01") {
   return {{"id", id}, {"driver", "scpi-smu"}, {"model", model},
-          {"uri", with_keys(uri, "v_min=-0.1&v_max=3.3&i_max=0.01&timeout_ms=500&speed=" + speed)}};
+          {"uri", with_keys(uri, "v_min=-0.1&v_max=3.3&i_max=" + i_max + "&timeout_ms=500&speed=" + speed)}};
 }
 
 void expect_capacities_within(const json& got, const json& reference, double fraction, const std::string& what) {
@@ -80,8 +85,8 @@ class ScpiSmuE2e : public testing::Test {
 };
 
 TEST_F(ScpiSmuE2e, ActivationOverPtyAndTcpMatchesTheSimDriverWithinTwoPercentAndIsProtected) {
-  SmuEmulatorProcess pty(emulator_args("pty", "keithley-2400", dir / "pty.json"));
-  SmuEmulatorProcess tcp(emulator_args("tcp", "keithley-2450", dir / "tcp.json"));
+  SmuEmulator pty(emulator_args("pty", "keithley-2400", dir / "pty.json"));
+  SmuEmulator tcp(emulator_args("tcp", "keithley-2450", dir / "tcp.json"));
   json config = {{"database", "x.sqlite"}, {"auth", {{"required", false}}},
                  {"channels", json::array({json{{"id", "sim-1"}, {"driver", "sim"}, {"uri", "sim://zns-znse?seed=1"},
                                                 {"speed", "max"}},
@@ -113,7 +118,7 @@ TEST_F(ScpiSmuE2e, ActivationOverPtyAndTcpMatchesTheSimDriverWithinTwoPercentAnd
 }
 
 TEST_F(ScpiSmuE2e, TheChannelsLimitsInTheDaemonsConfigurationSetTheInstrumentsCompliance) {
-  SmuEmulatorProcess tcp(emulator_args("tcp", "keysight-b2901a", dir / "tcp.json"));
+  SmuEmulator tcp(emulator_args("tcp", "keysight-b2901a", dir / "tcp.json"));
   // No v_min/v_max/i_max in the URI: only the channel's "limits" can give the 3.3 V and 8 mA.
   json channel = {{"id", "smu-tcp"}, {"driver", "scpi-smu"}, {"model", "keysight-b2901a"},
                   {"uri", with_keys(tcp.uri(), std::string("timeout_ms=500&speed=") + kSpeed)},
@@ -141,31 +146,44 @@ TEST_F(ScpiSmuE2e, TheChannelsLimitsInTheDaemonsConfigurationSetTheInstrumentsCo
   EXPECT_TRUE(wait_final(c, {run}, 60));
 }
 
-// Disabled: the host-paced staircase does not yet give the sim's CV capacities (0.9-3x on this machine: the
-// levels lag the emulator's clock, the start step's charge is missed, the compliance clips); the causes,
-// measured against the emulator's own charge record, are in drivers/scpi-smu/README.md.
-TEST_F(ScpiSmuE2e, DISABLED_CvSweepOverTcpMatchesTheSimDriverWithinTwoPercent) {
-  // A staircase of 1 mV steps at 2 mV/s needs a level every 0.5 s of instrument time: the emulator runs
-  // slowly enough for the host to keep up (one cycle, 3600 s, in about 12 s).
+// Disabled: with the instrument-paced list sweep the B2901A over TCP records 1.087 / 0.930 mAh against the
+// sim's 1.035 / 0.787 (the emulator's cell moved 1.071 / 0.824), the 2400 over a pty 1.38 / 1.15 (its cell
+// moved 1.72 / 1.47): see "Known gap" in drivers/scpi-smu/README.md.
+// The SMU paces the sweep itself (list segments on its trigger timing, each reading integrating its
+// whole point), so the emulator's clock, not the host's latency, sets the potential at every moment.
+// Speed 300: one cycle (600 s rest, 2990 s sweep) in about 12 s of wall time. The current limit sits
+// above the sweep's peak (the sim's cell peaks at 9.97 mA), so the compliance does not clip the peak.
+TEST_F(ScpiSmuE2e, DISABLED_CvSweepOverPtyAndTcpMatchesTheSimDriverWithinTwoPercent) {
   const std::string speed = "300";
-  SmuEmulatorProcess tcp(emulator_args("tcp", "keysight-b2901a", dir / "tcp.json", speed));
+  SmuEmulator pty(emulator_args("pty", "keithley-2400", dir / "pty.json", speed));
+  SmuEmulator tcp(emulator_args("tcp", "keysight-b2901a", dir / "tcp.json", speed));
   json config = {{"database", "x.sqlite"}, {"auth", {{"required", false}}},
                  {"channels", json::array({json{{"id", "sim-1"}, {"driver", "sim"}, {"uri", "sim://zns-znse?seed=1"},
                                                 {"speed", "max"}},
-                                           smu_channel("smu-tcp", "keysight-b2901a", tcp.uri(), speed)})}};
+                                           smu_channel("smu-pty", "keithley-2400", pty.uri(), speed, "0.05"),
+                                           smu_channel("smu-tcp", "keysight-b2901a", tcp.uri(), speed, "0.05")})}};
   Daemon daemon(config.dump());
   Client c(daemon.port());
+  ASSERT_TRUE(c.connected());
   std::vector<json> runs;
-  for (const char* channel : {"sim-1", "smu-tcp"}) {
+  for (const char* channel : {"sim-1", "smu-pty", "smu-tcp"}) {
     rpc(c, "cells.create", {{"name", std::string("cell-") + channel}, {"active_mass_mg", 1.0}, {"sim_preset", "zns-znse"}});
     runs.push_back(rpc(c, "runs.submit", {{"channel", channel}, {"cell", std::string("cell-") + channel},
                                           {"protocol", "cv"}, {"params", {{"cycles", 1}}}})["run_id"]);
   }
   ASSERT_TRUE(wait_final(c, runs, 240)) << read_file(daemon.dir() / "stderr.txt");
   for (const auto& r : runs) EXPECT_EQ(run_state(c, r), "completed") << rpc(c, "runs.events", {{"run_id", r}}).dump();
-  expect_capacities_within(rpc(c, "runs.cycles", {{"run_id", runs[1]}})["cycles"],
-                           rpc(c, "runs.cycles", {{"run_id", runs[0]}})["cycles"], 0.02, "B2901A sweep over TCP");
-  EXPECT_EQ(protection(dir / "tcp.json")["violations"], 0);
+  json reference = rpc(c, "runs.cycles", {{"run_id", runs[0]}})["cycles"];
+  // The emulators' own charge record says whether a difference is the cell's or the bookkeeping's.
+  expect_capacities_within(rpc(c, "runs.cycles", {{"run_id", runs[1]}})["cycles"], reference, 0.02,
+                           "2400 list sweep over a pty; emulator: " + read_file(dir / "pty.json"));
+  expect_capacities_within(rpc(c, "runs.cycles", {{"run_id", runs[2]}})["cycles"], reference, 0.02,
+                           "B2901A list sweep over TCP; emulator: " + read_file(dir / "tcp.json"));
+  for (const auto& report : {dir / "pty.json", dir / "tcp.json"}) {
+    json p = protection(report);
+    EXPECT_EQ(p["violations"], 0) << report;
+    EXPECT_EQ(p["off_charge_Ah"].get<double>(), 0.0) << report;
+  }
 }
 
 }  // namespace

@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "tests/daemon/daemon_process.hpp"
-#include "tests/e2e/smu_emulator_process.hpp"
+#include "tests/e2e/emulator_process.hpp"
 
 namespace cyclerd::test {
 namespace {
@@ -42,7 +42,7 @@ std::vector<std::string> tcp_emulator(std::vector<std::string> faults) {
 
 json smu_channel(const std::string& uri) {
   return {{"id", "smu-1"}, {"driver", "scpi-smu"}, {"model", "keithley-2450"},
-          {"uri", uri + "v_min=-0.1&v_max=3.3&i_max=0.01&speed=20000&timeout_ms=300&retries=3&reconnect_attempts=6"
+          {"uri", uri + (uri.find('?') == std::string::npos ? "?" : "&") + "v_min=-0.1&v_max=3.3&i_max=0.01&speed=20000&timeout_ms=300&retries=3&reconnect_attempts=6"
                         "&backoff_ms=20&backoff_max_ms=100"}};
 }
 
@@ -73,8 +73,10 @@ void expect_every_sample(Client& c, const json& run_id) {
 }
 
 TEST(ScpiSmuFaultsE2e, DroppedLateGarbledRepliesAndAShortCutAreRetriedAndTheRunCompletes) {
-  SmuEmulatorProcess emulator(tcp_emulator({"drop:at=200", "delay:at=400,ms=600", "garbage:at=600",
-                                            "disconnect:at=800,down_ms=150"}));
+  EmulatorProcess emulator("scpi-smu-emulator",
+                           tcp_emulator({"drop:at=200", "delay:at=400,ms=600", "garbage:at=600",
+                                         "disconnect:at=800,down_ms=150"}),
+                           57600);
   Daemon daemon(config_with(smu_channel(emulator.uri())).dump());
   Client c(daemon.port());
   auto runs = submit_both(c);
@@ -93,7 +95,7 @@ TEST(ScpiSmuFaultsE2e, DroppedLateGarbledRepliesAndAShortCutAreRetriedAndTheRunC
 }
 
 TEST(ScpiSmuFaultsE2e, ALinkDeadForGoodFaultsTheChannelNamingTheCauseAndTheSimChannelMissesNothing) {
-  SmuEmulatorProcess emulator(tcp_emulator({"disconnect:at=300,down_ms=-1"}));
+  EmulatorProcess emulator("scpi-smu-emulator", tcp_emulator({"disconnect:at=300,down_ms=-1"}), 57600);
   Daemon daemon(config_with(smu_channel(emulator.uri())).dump());
   Client c(daemon.port());
   auto runs = submit_both(c);

@@ -10,7 +10,7 @@
 #include "protocols/resolve.hpp"
 #include "protocols/runner/channel_runner.hpp"
 #include "tests/drivers/driver_test_support.hpp"
-#include "tests/drivers/methodscript/emulator_process.hpp"
+#include "tests/e2e/emulator_process.hpp"
 
 namespace cyclerd {
 namespace {
@@ -33,9 +33,8 @@ Outcome run_with(const std::string& link, const std::vector<std::string>& faults
   std::vector<std::string> args = link == "pty" ? std::vector<std::string>{"--pty"} : std::vector<std::string>{"--tcp", "0"};
   args.insert(args.end(), {"--preset", "zns-znse", "--mass-mg", "1", "--seed", "1", "--speed", "5000"});
   for (const auto& f : faults) args.insert(args.end(), {"--fault", f});
-  test::EmulatorProcess emulator(args);
-  std::string uri = emulator.uri() + (emulator.uri().find('?') == std::string::npos ? "?" : "&") +
-                    "timeout_ms=500&backoff_ms=20&backoff_max_ms=100&reconnect_attempts=3" + uri_keys;
+  test::EmulatorProcess emulator("methodscript-emulator", args, 230400);
+  std::string uri = emulator.uri_with("timeout_ms=500&backoff_ms=20&backoff_max_ms=100&reconnect_attempts=3" + uri_keys);
   io_context io;
   MethodscriptDriver driver(io.get_executor(), {"ms-faults", uri, {{"speed", 5000}}});
   Outcome out;

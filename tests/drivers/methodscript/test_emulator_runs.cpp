@@ -12,7 +12,7 @@
 #include "protocols/runner/channel_runner.hpp"
 #include "protocols/runner/simulated_channel.hpp"
 #include "tests/drivers/driver_test_support.hpp"
-#include "tests/drivers/methodscript/emulator_process.hpp"
+#include "tests/e2e/emulator_process.hpp"
 
 namespace cyclerd {
 namespace {
@@ -63,7 +63,7 @@ std::vector<std::string> emulator_args(const std::string& link, std::vector<std:
 class OverLink : public testing::TestWithParam<std::string> {};
 
 TEST_P(OverLink, PassesTheDriverContractChecks) {
-  test::EmulatorProcess emulator(emulator_args(GetParam()));
+  test::EmulatorProcess emulator("methodscript-emulator", emulator_args(GetParam()), 230400);
   io_context io;
   MethodscriptDriver driver(io.get_executor(), {"ms-1", emulator.uri(), {{"speed", 5000}}});
   ASSERT_FALSE(test::open(io, driver));
@@ -93,7 +93,7 @@ TEST_P(OverLink, PassesTheDriverContractChecks) {
 TEST_P(OverLink, ActivationCyclesStoreTheSimDriversCapacitiesWithin2Percent) {
   // One cycle at 0.5 A/g keeps the test short; the sim and the emulator simulate the same cell.
   Protocol protocol = library("activation", {"rate=0.5 A/g", "cycles=1", "ocv_rest=1 min"});
-  test::EmulatorProcess emulator(emulator_args(GetParam()));
+  test::EmulatorProcess emulator("methodscript-emulator", emulator_args(GetParam()), 230400);
   io_context io;
   MethodscriptDriver driver(io.get_executor(), {"ms-1", emulator.uri(), {{"speed", 5000}}});
   Cycles ms;
@@ -119,7 +119,7 @@ TEST_P(OverLink, CvSweepAndImpedanceMatchTheSimDriver) {
   Protocol eis = library("eis", {"rate=0.5 A/g", "f_end=100 mHz"});
   for (const Protocol* protocol : {&cv, &eis}) {
     SCOPED_TRACE(protocol->name);
-    test::EmulatorProcess emulator(emulator_args(GetParam()));
+    test::EmulatorProcess emulator("methodscript-emulator", emulator_args(GetParam()), 230400);
     io_context io;
     MethodscriptDriver driver(io.get_executor(), {"ms-1", emulator.uri(), {{"speed", 5000}}});
     Cycles ms;

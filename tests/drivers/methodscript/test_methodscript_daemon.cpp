@@ -5,7 +5,7 @@
 
 #include "schema/database.hpp"
 #include "tests/daemon/daemon_process.hpp"
-#include "tests/drivers/methodscript/emulator_process.hpp"
+#include "tests/e2e/emulator_process.hpp"
 
 namespace cyclerd::test {
 namespace {
@@ -66,8 +66,9 @@ TEST_P(DaemonOverLink, ActivationCvAndEisStoreTheSimChannelsCapacitiesWithin2Per
   // each protocol gets its own emulator (a fresh cell) on its own methodscript channel.
   // The instrument ends a discharge at the first reading past its limit and runs on while the daemon
   // decides: at 1000x a millisecond of the daemon's latency is one second of the cell (see README).
-  EmulatorProcess e1(emulator_args(GetParam(), {}, "1000")), e2(emulator_args(GetParam(), {}, "1000")),
-      e3(emulator_args(GetParam(), {}, "1000"));
+  const std::string bin = "methodscript-emulator";
+  EmulatorProcess e1(bin, emulator_args(GetParam(), {}, "1000"), 230400),
+      e2(bin, emulator_args(GetParam(), {}, "1000"), 230400), e3(bin, emulator_args(GetParam(), {}, "1000"), 230400);
   Daemon daemon(config({e1.uri(), e2.uri(), e3.uri()}, 1000));
   Client c(daemon.port());
   ASSERT_TRUE(c.connected());
@@ -95,9 +96,8 @@ TEST_P(DaemonOverLink, ActivationCvAndEisStoreTheSimChannelsCapacitiesWithin2Per
 }
 
 TEST_P(DaemonOverLink, ACableCutForGoodFaultsTheChannelWhileTheSimChannelRecordsEverySample) {
-  EmulatorProcess emulator(emulator_args(GetParam(), {"disconnect:at=500,down_ms=-1"}));
-  Daemon daemon(config({emulator.uri() + (GetParam() == "pty" ? "&" : "?") +
-                        "timeout_ms=500&retries=2&reconnect_attempts=2&backoff_ms=20"}));
+  EmulatorProcess emulator("methodscript-emulator", emulator_args(GetParam(), {"disconnect:at=500,down_ms=-1"}), 230400);
+  Daemon daemon(config({emulator.uri_with("timeout_ms=500&retries=2&reconnect_attempts=2&backoff_ms=20")}));
   Client c(daemon.port());
   rpc(c, "cells.create", {{"name", "A"}, {"active_mass_mg", 1.0}});
   // The sim channel's run (two slow cycles) is still recording when the methodscript channel gives up.

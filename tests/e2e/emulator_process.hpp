@@ -1,5 +1,6 @@
-// The real scpi-smu-emulator binary as a child process: started with arguments, its pty path or TCP port
-// read from its first line of output, stopped (SIGTERM to its own pid) when the test ends.
+// A real emulator binary of tools/emulators as a child process (scpi-smu-emulator, methodscript-emulator):
+// started with arguments, its pty path or TCP port read from its first line of output, stopped (SIGTERM
+// to its own pid) when the test ends. Shared by tests/e2e and tests/drivers/methodscript.
 #pragma once
 
 #include <poll.h>
@@ -14,9 +15,11 @@
 
 namespace cyclerd::test {
 
-class SmuEmulatorProcess {
+class EmulatorProcess {
  public:
-  explicit SmuEmulatorProcess(const std::vector<std::string>& args) {
+  // `binary` is a program in the build's bin directory; `baud` goes into the URI of a pty (the rate the
+  // driver would use on the real instrument's serial port; a pty ignores it).
+  EmulatorProcess(const std::string& binary, const std::vector<std::string>& args, int baud) {
     int out[2];
     if (::pipe(out) != 0) throw std::runtime_error("pipe");
     pid_ = ::fork();
@@ -24,7 +27,7 @@ class SmuEmulatorProcess {
       ::dup2(out[1], STDOUT_FILENO);
       ::close(out[0]);
       ::close(out[1]);
-      std::string bin = std::string(CYCLERD_BIN_DIR) + "/scpi-smu-emulator";
+      std::string bin = std::string(CYCLERD_BIN_DIR) + "/" + binary;
       std::vector<std::string> copy = args;
       std::vector<char*> argv{bin.data()};
       for (auto& a : copy) argv.push_back(a.data());
@@ -46,20 +49,27 @@ class SmuEmulatorProcess {
     ::close(out[0]);
     line = line.substr(0, line.find('\n'));
     if (line.rfind("pty ", 0) == 0) {
-      uri_ = "serial://" + line.substr(4) + "?baud=57600";
+      path_ = line.substr(4);
+      uri_ = "serial://" + path_ + "?baud=" + std::to_string(baud);
     } else if (line.rfind("tcp ", 0) == 0) {
-      uri_ = "tcp://" + line.substr(4) + "?";
+      uri_ = "tcp://" + line.substr(4);
     } else {
       stop();
-      throw std::runtime_error("scpi-smu-emulator did not say where it listens: \"" + line + "\"");
+      throw std::runtime_error(binary + " did not say where it listens: \"" + line + "\"");
     }
   }
-  ~SmuEmulatorProcess() { stop(); }
-  SmuEmulatorProcess(const SmuEmulatorProcess&) = delete;
-  SmuEmulatorProcess& operator=(const SmuEmulatorProcess&) = delete;
+  ~EmulatorProcess() { stop(); }
+  EmulatorProcess(const EmulatorProcess&) = delete;
+  EmulatorProcess& operator=(const EmulatorProcess&) = delete;
 
-  // The driver URI with its query begun ("...?baud=57600" or "...?"): append "&key=value" or "key=value".
+  // serial:///dev/pts/N?baud=B or tcp://127.0.0.1:PORT.
   const std::string& uri() const { return uri_; }
+  // The URI with more query keys ("key=value&key=value").
+  std::string uri_with(const std::string& keys) const {
+    return uri_ + (uri_.find('?') == std::string::npos ? "?" : "&") + keys;
+  }
+  // The pseudo-terminal's path (empty over TCP).
+  const std::string& path() const { return path_; }
 
   void stop() {
     if (pid_ <= 0) return;
@@ -71,6 +81,7 @@ class SmuEmulatorProcess {
  private:
   pid_t pid_ = -1;
   std::string uri_;
+  std::string path_;
 };
 
 }  // namespace cyclerd::test
