@@ -1,6 +1,7 @@
 // Injectable instrument faults of the simulated driver, for reliability tests of everything above it.
 //
-// A fault schedule is a table, given as the driver option "faults":
+// A fault schedule is a table, given as the driver option "faults" or as the same JSON text in the URI's
+// query ("sim://zns?seed=4&faults=[{...}]", how a channel of the daemon's configuration gets one):
 //   [{"kind": "timeout", "at_s": 120},
 //    {"kind": "corrupt", "probability": 0.01},
 //    {"kind": "excursion", "at_s": 300, "duration_s": 10, "voltage_V": 4.5, "channel": 0}]

@@ -66,7 +66,14 @@ SimDriver::SimDriver(boost::asio::any_io_executor executor, const DriverConfig& 
   speed_ = parse_speed(settings);
   double timeout_ms = settings.number("timeout_ms", positive, "a positive number").value_or(default_timeout_ms);
   timeout_ = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double, std::milli>(timeout_ms));
-  if (auto faults = settings.json("faults")) fault_rules_ = sim::parse_fault_rules(*faults, settings.where());
+  // The schedule comes from the driver options or, as JSON text, from the URI's "faults" key (%-escapes
+  // allowed): the daemon's channel configuration passes only speed and model as options, so the URI is
+  // where a configured channel gets its faults (text() renders an options table back to its JSON text).
+  if (auto faults = settings.text("faults")) {
+    const auto table = nlohmann::json::parse(*faults, nullptr, /*allow_exceptions=*/false);
+    if (table.is_discarded()) throw settings.bad("faults", *faults, "a JSON table of fault rules");
+    fault_rules_ = sim::parse_fault_rules(table, settings.where());
+  }
   settings.finish();
   for (const auto& rule : fault_rules_) {
     if (rule.channel && *rule.channel >= count) {

@@ -5,8 +5,12 @@
 
 #include <sys/resource.h>
 
+#include <cmath>
 #include <cstdio>
 #include <random>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "schema/database.hpp"
 #include "tests/daemon/daemon_process.hpp"
@@ -40,9 +44,33 @@ inline int trial_count(int short_count) {
   return env ? std::max(1, std::atoi(env)) : short_count;
 }
 
-// Starts cyclerd on `db`; with `max_file_bytes` > 0 every file it writes is limited to that size and SIGXFSZ
-// is ignored, so a write past it fails with EFBIG as on a full disk. Returns the pid; `port` is set.
-inline pid_t start_cyclerd(const fs::path& dir, const fs::path& db, std::uint16_t& port, rlim_t max_file_bytes = 0) {
+// How a campaign starts a daemon, beyond the database it gives it.
+struct LaunchOptions {
+  // > 0: every file the daemon writes is limited to this many bytes (a soft limit, so lift_file_limit can
+  // give the room back while it runs) and SIGXFSZ is ignored, so a write past it fails with EFBIG as on a
+  // full disk.
+  rlim_t max_file_bytes = 0;
+  // Added to the daemon's environment (e.g. LD_PRELOAD of libfaketime).
+  std::vector<std::pair<std::string, std::string>> environment;
+  // Run as an unprivileged user (nobody) when the test runs as root: root writes a file whatever its mode,
+  // so a read-only database is read-only only to another user.
+  bool unprivileged = false;
+};
+
+inline LaunchOptions with_file_limit(rlim_t bytes) {
+  LaunchOptions o;
+  o.max_file_bytes = bytes;
+  return o;
+}
+
+inline LaunchOptions unprivileged() {
+  LaunchOptions o;
+  o.unprivileged = true;
+  return o;
+}
+
+// Starts cyclerd on `db` without waiting for it; its stderr is appended to dir/stderr.txt.
+inline pid_t launch_cyclerd(const fs::path& dir, const fs::path& db, const LaunchOptions& options = {}) {
   fs::remove(dir / "ready.json");
   const pid_t pid = ::fork();
   if (pid == 0) {
@@ -53,22 +81,47 @@ inline pid_t start_cyclerd(const fs::path& dir, const fs::path& db, std::uint16_
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
     if (!std::freopen((dir / "stderr.txt").c_str(), "a", stderr)) _exit(127);
-    if (max_file_bytes > 0) {
+    for (const auto& [name, value] : options.environment) ::setenv(name.c_str(), value.c_str(), 1);
+    if (options.max_file_bytes > 0) {
       ::signal(SIGXFSZ, SIG_IGN);  // kept across exec: the write fails instead of killing the daemon
-      const rlimit limit{max_file_bytes, max_file_bytes};
+      const rlimit limit{options.max_file_bytes, RLIM_INFINITY};
       ::setrlimit(RLIMIT_FSIZE, &limit);
     }
+    if (options.unprivileged && ::geteuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0)) _exit(126);
     ::execv(argv[0], argv.data());
     _exit(127);
   }
+  return pid;
+}
+
+// Gives a daemon started with max_file_bytes its room back while it runs (a disk that was cleaned up).
+inline bool lift_file_limit(pid_t pid) {
+  const rlimit unlimited{RLIM_INFINITY, RLIM_INFINITY};
+  return ::prlimit(pid, RLIMIT_FSIZE, &unlimited, nullptr) == 0;
+}
+
+// Waits until the daemon `pid` is ready (true, `port` set) or has exited (false, `exit_code` set);
+// at most 30 s.
+inline bool wait_ready(pid_t pid, const fs::path& dir, std::uint16_t& port, int* exit_code = nullptr) {
   for (int i = 0; i < 3000 && !fs::exists(dir / "ready.json"); ++i) {
+    int status = 0;
+    if (::waitpid(pid, &status, WNOHANG) == pid) {
+      if (exit_code) *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      return false;
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  if (!fs::exists(dir / "ready.json")) {
-    ADD_FAILURE() << "cyclerd did not become ready: " << read_file(dir / "stderr.txt");
-    return pid;
-  }
+  if (!fs::exists(dir / "ready.json")) return false;
+  // The ready file is written whole under a temporary name and renamed, so it parses once it exists.
   port = nlohmann::json::parse(read_file(dir / "ready.json")).at("tcp").get<std::uint16_t>();
+  return true;
+}
+
+// Starts cyclerd on `db` and waits until it listens. Returns the pid; `port` is set.
+inline pid_t start_cyclerd(const fs::path& dir, const fs::path& db, std::uint16_t& port,
+                           const LaunchOptions& options = {}) {
+  const pid_t pid = launch_cyclerd(dir, db, options);
+  if (!wait_ready(pid, dir, port)) ADD_FAILURE() << "cyclerd did not become ready: " << read_file(dir / "stderr.txt");
   return pid;
 }
 
@@ -109,10 +162,13 @@ inline bool wait_all_final(Client& c, int seconds) {
   return false;
 }
 
-// `cyclerctl simulate` of the same protocol, preset and seed: the uninterrupted reference.
-inline nlohmann::json simulate(const std::string& protocol, const std::string& preset, int seed) {
+// `cyclerctl simulate` of the same protocol, preset and seed: the uninterrupted reference. With `db`, its
+// samples are recorded there too (as the daemon records them), under the answer's "run_id".
+inline nlohmann::json simulate(const std::string& protocol, const std::string& preset, int seed,
+                               const fs::path& db = {}) {
   const std::string cmd = std::string(CYCLERD_BIN_DIR) + "/cyclerctl simulate --protocol " + protocol + " --preset " +
-                          preset + " --mass-mg 1 --seed " + std::to_string(seed) + " --json 2>/dev/null";
+                          preset + " --mass-mg 1 --seed " + std::to_string(seed) +
+                          (db.empty() ? "" : " --db " + db.string()) + " --json 2>/dev/null";
   FILE* p = ::popen(cmd.c_str(), "r");
   std::string text;
   char buf[65536];
@@ -146,6 +202,44 @@ inline StoredRun stored_run(store::Connection& c, std::int64_t run_id) {
   out.samples = s.column_int(0);
   out.contiguous = out.samples == 0 || (s.column_int(1) == 0 && s.column_int(2) == out.samples - 1);
   return out;
+}
+
+// One run's stored samples in index order: what a neighbour's record is compared by.
+struct SampleSeries {
+  std::vector<std::int64_t> index;
+  std::vector<double> test_time_s, unix_time_s, voltage_V;
+};
+
+inline SampleSeries stored_samples(store::Connection& c, std::int64_t run_id) {
+  auto s = c.prepare(
+      "SELECT sample_index, test_time_s, unix_time_s, voltage_V FROM samples WHERE run_id=? ORDER BY sample_index");
+  s.bind(1, run_id);
+  SampleSeries out;
+  while (s.step()) {
+    out.index.push_back(s.column_int(0));
+    out.test_time_s.push_back(s.column_double(1));
+    out.unix_time_s.push_back(s.column_double(2));
+    out.voltage_V.push_back(s.column_double(3));
+  }
+  return out;
+}
+
+// The first place where `got` differs from `reference` in index, test time or voltage; empty when the
+// record is the same sample for sample (same count, no gap, no repeat, the same record rate).
+inline std::string first_difference(const SampleSeries& got, const SampleSeries& reference) {
+  const std::size_t n = std::min(got.index.size(), reference.index.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    if (got.index[i] != reference.index[i] || std::abs(got.test_time_s[i] - reference.test_time_s[i]) > 1e-9 ||
+        std::abs(got.voltage_V[i] - reference.voltage_V[i]) > 1e-9) {
+      return "row " + std::to_string(i) + ": index " + std::to_string(got.index[i]) + " t " +
+             std::to_string(got.test_time_s[i]) + " s, expected index " + std::to_string(reference.index[i]) + " t " +
+             std::to_string(reference.test_time_s[i]) + " s";
+    }
+  }
+  if (got.index.size() != reference.index.size()) {
+    return std::to_string(got.index.size()) + " samples, expected " + std::to_string(reference.index.size());
+  }
+  return {};
 }
 
 inline bool integrity_ok(store::Connection& c) {

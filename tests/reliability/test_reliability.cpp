@@ -113,7 +113,7 @@ TEST(Reliability, StorageFullPausesRecordingAndLosesNothingAcknowledged) {
       {"id": "sim-1", "driver": "sim", "uri": "sim://zns-znse?seed=1", "speed": "max"}]})");
     std::uint16_t port = 0;
     // Room for the schema and a part of the run only (each file of the daemon stops growing at 1.5 MB).
-    pid_t pid = start_cyclerd(dir, db, port, 1536 * 1024);
+    pid_t pid = start_cyclerd(dir, db, port, with_file_limit(1536 * 1024));
     std::string paused_state;
     std::map<std::int64_t, std::int64_t> acknowledged;
     {
