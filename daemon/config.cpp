@@ -1,6 +1,7 @@
 #include "daemon/config.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -113,6 +114,50 @@ ChannelConfig read_channel(const Reader& r, const json& object, const std::strin
     else r.fail(pointer + "/on_restart", "must be \"resume\" or \"hold\"");
   }
   return channel;
+}
+
+// One web origin as a browser sends it in `Origin`: scheme://host[:port], nothing after it. Returned in
+// lower case (browsers send scheme and host so). A wildcard is refused: any page on the web could then
+// drive the lab with a token it has obtained.
+std::string read_origin(const Reader& r, const json& value, const std::string& pointer) {
+  const auto text = r.string(value, pointer);
+  const auto bad = [&](const std::string& why) {
+    r.fail(pointer, quote(text) + ": " + why + " (an origin is scheme://host[:port], e.g. \"https://lab.example.org\")");
+  };
+  if (text == "*" || text == "null") bad("give each allowed origin by name; a wildcard would allow every page");
+  std::string origin(text);
+  std::transform(origin.begin(), origin.end(), origin.begin(), [](unsigned char c) { return std::tolower(c); });
+  const auto scheme_end = origin.find("://");
+  if (scheme_end == std::string::npos) bad("no scheme");
+  const auto scheme = origin.substr(0, scheme_end);
+  if (scheme != "http" && scheme != "https") bad("the scheme must be http or https");
+  auto authority = std::string_view(origin).substr(scheme_end + 3);
+  if (authority.find_first_of("/?#") != std::string_view::npos) bad("no path, query or fragment (not even a trailing /)");
+  if (authority.find('@') != std::string_view::npos) bad("no user name");
+  std::string_view host = authority;
+  std::string_view port;
+  if (!authority.empty() && authority.front() == '[') {  // an IPv6 literal
+    const auto close = authority.find(']');
+    if (close == std::string_view::npos) bad("an IPv6 host needs its closing ]");
+    host = authority.substr(0, close + 1);
+    const auto rest = authority.substr(close + 1);
+    if (!rest.empty() && rest.front() != ':') bad("only :port may follow the host");
+    if (!rest.empty()) port = rest.substr(1);
+    if (host.size() <= 2 || host.find_first_not_of("0123456789abcdef:.", 1) != host.size() - 1) bad("not an IPv6 address");
+  } else {
+    const auto colon = authority.find(':');
+    host = authority.substr(0, colon);
+    if (colon != std::string_view::npos) port = authority.substr(colon + 1);
+    if (host.empty() || host.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789.-") != std::string_view::npos) {
+      bad("the host must be a name or an IP address");
+    }
+  }
+  if (authority.size() != host.size() &&
+      (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string_view::npos ||
+       std::stoul(std::string(port)) == 0 || std::stoul(std::string(port)) > 65535)) {
+    bad("the port must be a number from 1 to 65535");
+  }
+  return origin;
 }
 
 void read_limits(const Reader& r, const json& limits, Config& config) {
@@ -250,7 +295,7 @@ Config parse_config(std::string_view text, const std::string& source, const std:
   config.database = doc.contains("database") ? r.path(doc["database"], "/database") : base_dir / "cyclerd.sqlite";
   if (doc.contains("listen")) {
     const auto& listen = doc["listen"];
-    r.only_keys(listen, "/listen", {"tcp", "http"});
+    r.only_keys(listen, "/listen", {"tcp", "http", "allowed_origins"});
     const auto address = [&](const char* key) {
       const auto pointer = std::string("/listen/") + key;
       try {
@@ -261,6 +306,13 @@ Config parse_config(std::string_view text, const std::string& source, const std:
     };
     if (listen.contains("tcp")) config.listen_tcp = address("tcp");
     if (listen.contains("http") && !listen["http"].is_null()) config.listen_http = address("http");
+    if (listen.contains("allowed_origins")) {
+      const auto& origins = listen["allowed_origins"];
+      if (!origins.is_array()) r.fail("/listen/allowed_origins", "must be an array of origins such as \"https://lab.example.org\"");
+      for (std::size_t i = 0; i < origins.size(); ++i) {
+        config.allowed_origins.push_back(read_origin(r, origins[i], pointer_append("/listen/allowed_origins", i)));
+      }
+    }
   }
   if (doc.contains("auth")) {
     const auto& auth = doc["auth"];

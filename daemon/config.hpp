@@ -57,6 +57,9 @@ struct Config {
   std::filesystem::path database;  // absolute or relative to the working directory
   ListenAddress listen_tcp{"127.0.0.1", 7710};
   std::optional<ListenAddress> listen_http;
+  // listen.allowed_origins: web origins ("https://lab.example.org", lower case) whose pages may call the
+  // HTTP and WebSocket API (CORS); empty: none but the daemon's own.
+  std::vector<std::string> allowed_origins;
   std::optional<std::filesystem::path> token_file;
   bool auth_required = true;
   std::optional<std::filesystem::path> on_event_command;

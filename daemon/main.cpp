@@ -120,6 +120,7 @@ int serve(const Config& config) {
   http::HttpLimits http_limits;
   http_limits.max_connections = config.max_connections;
   http_limits.idle_timeout = limits.idle_timeout;
+  http_limits.allowed_origins = config.allowed_origins;
   http::HttpListener http_listener(io, dispatcher, tokens ? &*tokens : nullptr, http_limits);
   std::optional<std::uint16_t> http_port;
   if (config.listen_http) {

@@ -53,7 +53,8 @@ HttpSession::HttpSession(asio::ip::tcp::socket socket, std::uint64_t id, std::sh
     : stream_(std::move(socket)),
       buffer_(context->limits.max_header_bytes + kReadChunkBytes),
       context_(std::move(context)),
-      id_(id) {
+      id_(id),
+      stop_deadline_(stream_.get_executor()) {
   boost::system::error_code ec;
   const auto remote = stream_.socket().remote_endpoint(ec);
   peer_ = ec ? "?" : remote.address().to_string() + ":" + std::to_string(remote.port());
@@ -67,8 +68,24 @@ void HttpSession::start() {
 }
 
 void HttpSession::close() {
-  asio::post(stream_.get_executor(), [self = shared_from_this()] {
-    if (!self->upgraded_) self->shutdown();
+  asio::post(stream_.get_executor(), [self = shared_from_this()] { self->stop(); });
+}
+
+void HttpSession::stop() {
+  if (stopping_ || upgraded_ || closed_) return;
+  stopping_ = true;
+  // Between requests: the pending read ends (on_read_header) and the connection closes cleanly. A
+  // request under way is answered first (send() then closes), unless that takes too long.
+  if (awaiting_request_) stream_.cancel();
+  stop_deadline_.expires_after(context_->limits.shutdown_grace);
+  stop_deadline_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (ec || self->closed_) return;
+    // Lingering ends here too: the client had the answer and the end of the stream.
+    if (!self->lingering_) {
+      log()->warn("HTTP connection {} from {}: request not answered within the shutdown grace; closing", self->id_,
+                  self->peer_);
+    }
+    self->shutdown();
   });
 }
 
@@ -78,12 +95,17 @@ void HttpSession::do_read_header() {
   parser_->body_limit(context_->limits.max_message_bytes);
   // One deadline for the whole request, header and body: a client trickling bytes cannot hold the slot.
   stream_.expires_after(context_->limits.idle_timeout);
+  awaiting_request_ = true;
   bhttp::async_read_header(stream_, buffer_, *parser_,
                            beast::bind_front_handler(&HttpSession::on_read_header, shared_from_this()));
 }
 
 void HttpSession::on_read_header(boost::system::error_code ec, std::size_t) {
+  awaiting_request_ = false;
   if (ec == bhttp::error::end_of_stream) return shutdown();  // the client closed between requests
+  // The daemon stops: no further request. Nothing was answered, so nothing can be lost to a reset: the
+  // close is at once (the client reads the end of the stream).
+  if (stopping_ && ec) return shutdown();
   if (ec) return refuse_unreadable(ec);
   const auto& request = parser_->get();
   // curl and others send `Expect: 100-continue` before a large body and wait for a go-ahead; a body
@@ -144,13 +166,18 @@ void HttpSession::handle_request() {
   const auto path = path_of(request.target());
   const auto& limits = context_->limits;
   if (path == "/rpc") {
+    // A browser asks before a cross-origin call with a token or a JSON body; only listed origins get a yes.
+    if (request.method() == bhttp::verb::options) {
+      if (const auto origin = listed_origin(request, limits.allowed_origins)) return answer_preflight(*origin);
+    }
     if (request.method() != bhttp::verb::post) {
       return send_error(405, static_cast<int>(RpcCode::invalid_request), "/rpc takes POST", false);
     }
     if (!origin_allowed(request, limits.allowed_origins)) {
       log()->warn("HTTP connection {} from {}: POST /rpc from origin {} refused", id_, peer_,
                   std::string(request[bhttp::field::origin]));
-      return send_error(403, static_cast<int>(RpcCode::forbidden), "cross-origin requests are not allowed", false);
+      return send_error(403, static_cast<int>(RpcCode::forbidden),
+                        "requests from this origin are not allowed (listen.allowed_origins)", false);
     }
     return answer_rpc(request);
   }
@@ -165,8 +192,12 @@ void HttpSession::handle_request() {
     if (!origin_allowed(request, limits.allowed_origins)) {
       log()->warn("HTTP connection {} from {}: WebSocket upgrade from origin {} refused", id_, peer_,
                   std::string(request[bhttp::field::origin]));
-      return send_error(403, static_cast<int>(RpcCode::forbidden), "cross-origin WebSocket connections are not allowed",
-                        false);
+      return send_error(403, static_cast<int>(RpcCode::forbidden),
+                        "WebSocket connections from this origin are not allowed (listen.allowed_origins)", false);
+    }
+    // The listener has already asked every connection to close: a new WebSocket would be missed.
+    if (stopping_) {
+      return send_error(503, static_cast<int>(RpcCode::internal_error), "cyclerd is stopping", true);
     }
     // Browsers cannot set headers on a WebSocket, so auth.login is the way in; a program may instead
     // present its token on the upgrade, which must then be valid.
@@ -203,6 +234,17 @@ void HttpSession::answer_rpc(const Request& request) {
       });
 }
 
+void HttpSession::answer_preflight(const std::string& origin) {
+  // send() adds Access-Control-Allow-Origin; this says what the page's calls may carry (RFC: Fetch, CORS).
+  log()->debug("HTTP connection {} from {}: preflight from {}", id_, peer_, origin);
+  Response response;
+  response.result(bhttp::status::no_content);
+  response.set(bhttp::field::access_control_allow_methods, "POST");
+  response.set(bhttp::field::access_control_allow_headers, "Authorization, Content-Type");
+  response.set(bhttp::field::access_control_max_age, std::to_string(context_->limits.preflight_max_age.count()));
+  send(std::move(response), false);
+}
+
 void HttpSession::answer_ready(std::optional<std::string> answer) {
   if (closed_) return;
   Response response;
@@ -220,9 +262,10 @@ void HttpSession::answer_ready(std::optional<std::string> answer) {
 void HttpSession::upgrade(std::optional<Identity> identity) {
   upgraded_ = true;
   stream_.expires_never();  // the WebSocket stream has its own timeouts
-  auto session = std::make_shared<WsSession>(stream_.release_socket(), id_, peer_, context_, std::move(identity));
-  context_->connections->replace(id_, session);
-  session->run(parser_->release());
+  auto session = std::make_shared<WsSession>(stream_.release_socket(), id_, peer_, context_, std::move(identity),
+                                             parser_->release());
+  context_->connections->put(id_, session);  // the same id and slot
+  session->start();
 }
 
 void HttpSession::send_error(unsigned status, int code_for_body, const std::string& message, bool close_after) {
@@ -230,7 +273,11 @@ void HttpSession::send_error(unsigned status, int code_for_body, const std::stri
   response.result(static_cast<bhttp::status>(status));
   response.set(bhttp::field::content_type, "application/json");
   if (status == 401) response.set(bhttp::field::www_authenticate, R"(Bearer realm="cyclerd", error="invalid_token")");
-  if (status == 405) response.set(bhttp::field::allow, path_of(parser_->get().target()) == "/ws" ? "GET" : "POST");
+  if (status == 405) {
+    const bool rpc_preflights = !context_->limits.allowed_origins.empty();
+    response.set(bhttp::field::allow,
+                 path_of(parser_->get().target()) == "/ws" ? "GET" : (rpc_preflights ? "POST, OPTIONS" : "POST"));
+  }
   if (status == 426) response.set(bhttp::field::upgrade, "websocket");
   response.body() = rpc::Dispatcher::error_response(static_cast<RpcCode>(code_for_body), message);
   send(std::move(response), close_after);
@@ -243,7 +290,14 @@ void HttpSession::send(Response response, bool close_after) {
   // Answers carry lab data and must not linger in caches; a browser must not guess another type.
   response.set(bhttp::field::cache_control, "no-store");
   response.set("X-Content-Type-Options", "nosniff");
-  response.keep_alive(!close_after && request.keep_alive());
+  // CORS: a page from a listed origin may read the answer (errors included, so it can say why).
+  if (!context_->limits.allowed_origins.empty()) {
+    response.set(bhttp::field::vary, "Origin");
+    if (const auto origin = listed_origin(request, context_->limits.allowed_origins)) {
+      response.set(bhttp::field::access_control_allow_origin, *origin);
+    }
+  }
+  response.keep_alive(!close_after && !stopping_ && request.keep_alive());
   response.prepare_payload();
   // RFC 9110: a 204 carries no Content-Length (Beast's prepare_payload writes 0).
   if (response.result() == bhttp::status::no_content) response.erase(bhttp::field::content_length);
@@ -261,11 +315,12 @@ void HttpSession::do_write() {
 void HttpSession::on_write(boost::system::error_code ec, std::size_t) {
   if (ec) return fail(ec, "write");
   response_.reset();
-  if (close_after_write_) return do_linger();
+  if (close_after_write_ || stopping_) return do_linger();
   do_read_header();
 }
 
 void HttpSession::do_linger() {
+  lingering_ = true;
   boost::system::error_code ignored;
   stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
   stream_.expires_after(std::min<std::chrono::steady_clock::duration>(context_->limits.idle_timeout, kMaxLinger));
@@ -297,6 +352,7 @@ void HttpSession::fail(boost::system::error_code ec, const char* what) {
 void HttpSession::shutdown() {
   if (closed_ || upgraded_) return;
   closed_ = true;
+  stop_deadline_.cancel();
   boost::system::error_code ignored;
   stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   stream_.close();

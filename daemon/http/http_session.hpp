@@ -1,7 +1,8 @@
 // One HTTP connection (internal to the listener): reads a request, answers POST /rpc through the
-// Dispatcher or hands a GET /ws upgrade to a WsSession, and refuses everything else with a status and a
-// JSON-RPC error body. One request at a time: a pipelined request is read once the answer before it is
-// written, so the answers stay in order and the write queue is one response long.
+// Dispatcher (and a CORS preflight from an allowed origin) or hands a GET /ws upgrade to a WsSession, and
+// refuses everything else with a status and a JSON-RPC error body. One request at a time: a pipelined
+// request is read once the answer before it is written, so the answers stay in order and the write queue
+// is one response long.
 #pragma once
 
 #include <cstdint>
@@ -10,25 +11,27 @@
 #include <string>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 
-#include "daemon/http/connections.hpp"
 #include "daemon/http/listener.hpp"
 
 namespace cyclerd::http {
 
-class HttpSession final : public Session, public std::enable_shared_from_this<HttpSession> {
+class HttpSession final : public rpc::Session, public std::enable_shared_from_this<HttpSession> {
  public:
   HttpSession(boost::asio::ip::tcp::socket socket, std::uint64_t id, std::shared_ptr<SessionContext> context);
   ~HttpSession() override;
 
   // Starts reading; the session keeps itself alive through its pending operations.
-  void start();
-  // Closes the connection from any thread.
+  void start() override;
+  // The daemon stops (from any thread): a connection waiting for its next request is closed at once, one
+  // in the middle of a request gets its answer with `Connection: close` first (within shutdown_grace);
+  // either way the close is clean (the client reads an end of stream, not a reset).
   void close() override;
 
  private:
@@ -44,6 +47,7 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
   void refuse_unreadable(boost::system::error_code ec);
   void handle_request();
   void answer_rpc(const Request& request);
+  void answer_preflight(const std::string& origin);
   void answer_ready(std::optional<std::string> answer);
   void upgrade(std::optional<Identity> identity);
   // Queues the one answer; `close_after` also ends the connection once it is written.
@@ -54,6 +58,7 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
   void do_linger();
   void on_linger(boost::system::error_code ec, std::size_t bytes);
   void fail(boost::system::error_code ec, const char* what);
+  void stop();
   void shutdown();
 
   boost::beast::tcp_stream stream_;
@@ -63,8 +68,12 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
   std::shared_ptr<SessionContext> context_;
   std::uint64_t id_;
   std::string peer_;
+  boost::asio::steady_timer stop_deadline_;  // ends a goodbye that takes longer than shutdown_grace
   std::string continue_line_;         // "HTTP/1.1 100 Continue" while it is written
   bool close_after_write_ = false;
+  bool awaiting_request_ = false;     // reading the first bytes of the next request
+  bool stopping_ = false;             // the daemon stops: no request after this one
+  bool lingering_ = false;            // answered and closing: reading what the client still sends
   bool upgraded_ = false;             // the socket now belongs to a WsSession
   bool closed_ = false;
   std::size_t drained_bytes_ = 0;     // read and discarded while lingering

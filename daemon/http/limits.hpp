@@ -38,12 +38,20 @@ struct HttpLimits {
   // the daemon buffering without end. HTTP needs no queue: one request is answered at a time, and a
   // pipelined request is read only once the answer before it is written.
   std::size_t max_queued_bytes = std::size_t{4} << 20;
-  // Origins (e.g. "https://lab.example.org") whose web pages may open /ws or POST to /rpc. Empty: none,
-  // CORS is closed. Requests without an Origin header (programs, curl) and from the daemon's own origin
-  // are always allowed. No Access-Control-Allow-Origin header is ever sent and OPTIONS is 405, so a
-  // browser on another origin can neither pass a preflight nor read an answer; the Origin check also
-  // stops the requests a browser sends without asking (a form's POST, a WebSocket upgrade).
+  // When the daemon stops (SIGTERM), how long a connection may take to say goodbye: a WebSocket client
+  // to answer the close frame (1001, going away), an HTTP request under way to be answered (with
+  // `Connection: close`). Past it the connection is closed as it is, so that a client that does not
+  // read cannot hold up the daemon's exit. Idle keep-alive connections are closed at once.
+  std::chrono::milliseconds shutdown_grace{std::chrono::seconds(2)};
+  // Origins (`listen.allowed_origins`, e.g. "https://lab.example.org") whose web pages may use the API:
+  // their requests get `Access-Control-Allow-Origin`, their preflights (OPTIONS /rpc) are answered and
+  // their WebSocket upgrades accepted. Empty (the default): CORS is closed, no such header is ever sent
+  // and OPTIONS is 405. Requests without an Origin header (programs, curl) and from the daemon's own
+  // origin are always served; a request from any other origin is 403 on /rpc and on /ws, which also
+  // stops what a browser sends without a preflight (a form's POST, a WebSocket upgrade).
   std::vector<std::string> allowed_origins;
+  // How long a browser may cache a preflight's answer, so that a page does not send one before every call.
+  std::chrono::seconds preflight_max_age{600};
 };
 
 }  // namespace cyclerd::http

@@ -8,12 +8,11 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include "daemon/auth.hpp"
 #include "daemon/config.hpp"
-#include "daemon/http/connections.hpp"
 #include "daemon/http/limits.hpp"
+#include "daemon/rpc/connection_listener.hpp"
 #include "daemon/rpc/dispatcher.hpp"
 
 namespace cyclerd::http {
@@ -27,34 +26,26 @@ struct SessionContext {
   const rpc::Dispatcher& dispatcher;  // authorisation and the methods: the same as on TCP
   const TokenStore* tokens;           // authenticates `Authorization: Bearer`; null: no token is valid
   HttpLimits limits;
-  std::shared_ptr<OpenConnections> connections = std::make_shared<OpenConnections>();
+  std::shared_ptr<rpc::OpenConnections> connections;  // the listener's: a WebSocket takes over its HTTP slot
 };
 
 class HttpListener {
  public:
   HttpListener(boost::asio::io_context& io, const rpc::Dispatcher& dispatcher, const TokenStore* tokens,
                HttpLimits limits);
-  ~HttpListener();
 
   // Binds and starts accepting; returns the bound endpoint (its port when port 0 was asked for).
   // Throws boost::system::system_error when the address cannot be bound.
-  boost::asio::ip::tcp::endpoint listen(const ListenAddress& address);
-  // Stops accepting and closes every connection.
-  void stop();
+  boost::asio::ip::tcp::endpoint listen(const ListenAddress& address) { return listener_.listen(address); }
+  // Stops accepting and says goodbye to every connection: a WebSocket gets a close frame (1001, going
+  // away), an HTTP connection its answer under way, then a clean close (limits.hpp: shutdown_grace).
+  void stop() { listener_.stop(); }
   // Open HTTP and WebSocket connections.
-  std::size_t connection_count() const;
+  std::size_t connection_count() const { return listener_.connection_count(); }
 
  private:
-  void do_accept();
-  void on_accept(boost::system::error_code ec, boost::asio::ip::tcp::socket socket);
-  void refuse(boost::asio::ip::tcp::socket& socket);
-
-  boost::asio::io_context& io_;
   std::shared_ptr<SessionContext> context_;
-  boost::asio::ip::tcp::acceptor acceptor_;
-  boost::asio::steady_timer accept_retry_;
-  std::uint64_t next_id_ = kFirstConnectionId;
-  bool stopped_ = false;
+  rpc::ConnectionListener listener_;
 };
 
 }  // namespace cyclerd::http

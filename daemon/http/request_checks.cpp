@@ -24,13 +24,20 @@ bool same_ignoring_case(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-bool origin_allowed(const bhttp::fields& request, const std::vector<std::string>& allowed) {
+std::optional<std::string> listed_origin(const bhttp::fields& request, const std::vector<std::string>& allowed) {
   const auto origin_field = request.find(bhttp::field::origin);
-  if (origin_field == request.end()) return true;
+  if (origin_field == request.end()) return std::nullopt;
   const auto origin = trim(view(origin_field->value()));
   for (const auto& entry : allowed) {
-    if (same_ignoring_case(origin, entry)) return true;
+    if (same_ignoring_case(origin, entry)) return std::string(origin);
   }
+  return std::nullopt;
+}
+
+bool origin_allowed(const bhttp::fields& request, const std::vector<std::string>& allowed) {
+  const auto origin_field = request.find(bhttp::field::origin);
+  if (origin_field == request.end() || listed_origin(request, allowed)) return true;
+  const auto origin = trim(view(origin_field->value()));
   // A page served from the daemon's own address (through a proxy: the daemon serves no pages itself).
   const auto host = request.find(bhttp::field::host);
   if (host == request.end()) return false;

@@ -16,6 +16,10 @@ namespace cyclerd::http {
 // True when the request carries no Origin (not sent by a browser page), comes from the daemon's own
 // origin (`http://` + its Host), or from one of `allowed` (compared without regard to case).
 bool origin_allowed(const boost::beast::http::fields& request, const std::vector<std::string>& allowed);
+// The request's Origin when it is one of `allowed` (what Access-Control-Allow-Origin then names); nullopt
+// without an Origin, for the daemon's own origin (a page there needs no CORS) and for any other.
+std::optional<std::string> listed_origin(const boost::beast::http::fields& request,
+                                         const std::vector<std::string>& allowed);
 
 // The outcome of reading `Authorization: Bearer TOKEN`.
 struct BearerCheck {

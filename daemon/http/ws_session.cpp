@@ -23,8 +23,12 @@ std::shared_ptr<spdlog::logger> log() {
 }  // namespace
 
 WsSession::WsSession(asio::ip::tcp::socket socket, std::uint64_t id, std::string peer,
-                     std::shared_ptr<SessionContext> context, std::optional<Identity> identity)
-    : ws_(std::move(socket)), context_(std::move(context)) {
+                     std::shared_ptr<SessionContext> context, std::optional<Identity> identity,
+                     beast::http::request<beast::http::string_body> upgrade_request)
+    : ws_(std::move(socket)),
+      upgrade_request_(std::move(upgrade_request)),
+      context_(std::move(context)),
+      stop_deadline_(ws_.get_executor()) {
   connection_.id = id;
   connection_.peer = std::move(peer);
   connection_.identity = std::move(identity);
@@ -32,14 +36,13 @@ WsSession::WsSession(asio::ip::tcp::socket socket, std::uint64_t id, std::string
 
 WsSession::~WsSession() { context_->connections->remove(connection_.id, this); }
 
-void WsSession::run(beast::http::request<beast::http::string_body> upgrade_request) {
-  upgrade_request_ = std::move(upgrade_request);
+void WsSession::start() {
   connection_.push = std::weak_ptr<rpc::PushSink>(shared_from_this());
   asio::dispatch(ws_.get_executor(), [self = shared_from_this()] { self->do_accept(); });
 }
 
 void WsSession::close() {
-  asio::post(ws_.get_executor(), [self = shared_from_this()] { self->shutdown(); });
+  asio::post(ws_.get_executor(), [self = shared_from_this()] { self->go_away(); });
 }
 
 bool WsSession::push(std::string json_text) {
@@ -92,7 +95,8 @@ void WsSession::do_read() {
 }
 
 void WsSession::on_read(boost::system::error_code ec, std::size_t) {
-  if (ec == websocket::error::closed) return shutdown();  // the client closed normally
+  // The client closed normally, or answered our close frame (on_close then finishes).
+  if (ec == websocket::error::closed) return going_away_ ? void() : shutdown();
   if (ec == websocket::error::message_too_big) {
     // Beast has already sent close code 1009 (message too big).
     log()->warn("WebSocket connection {} from {}: message larger than {} bytes; closed", connection_.id,
@@ -101,6 +105,10 @@ void WsSession::on_read(boost::system::error_code ec, std::size_t) {
   }
   if (ec) return fail(ec, "read");
   if (closed_) return;
+  if (going_away_) {
+    buffer_.consume(buffer_.size());  // sent before the client saw the close frame: not served
+    return do_read();                 // the client's answer to the close frame comes next
+  }
   // Text and binary messages alike carry one JSON text; the Dispatcher refuses what is not JSON.
   const auto text = beast::buffers_to_string(buffer_.data());
   buffer_.consume(buffer_.size());
@@ -115,7 +123,7 @@ void WsSession::on_read(boost::system::error_code ec, std::size_t) {
 }
 
 void WsSession::send_answer(std::string text) {
-  if (closed_) return;
+  if (closed_ || going_away_) return;
   // Reading goes on while answers wait, so a client that sends requests but does not read their answers
   // fills the queue: it is closed rather than buffered for without end.
   if (queued_bytes_ + text.size() > context_->limits.max_queued_bytes) {
@@ -128,8 +136,8 @@ void WsSession::send_answer(std::string text) {
 }
 
 void WsSession::enqueue(std::string text) {
-  if (closed_) {
-    queued_bytes_ -= text.size();  // counted by post_push(); shutdown() has emptied the queue
+  if (closed_ || going_away_) {
+    queued_bytes_ -= text.size();  // counted by post_push(); shutdown() or go_away() emptied the queue
     return;
   }
   write_queue_.push_back(std::move(text));
@@ -149,7 +157,44 @@ void WsSession::on_write(boost::system::error_code ec, std::size_t) {
   if (closed_) return;
   queued_bytes_ -= write_queue_.front().size();
   write_queue_.pop_front();
+  if (going_away_) return do_close();
   if (!write_queue_.empty()) do_write();
+}
+
+void WsSession::go_away() {
+  if (closed_ || going_away_) return;
+  going_away_ = true;
+  gone_ = true;  // no more pushes: the subscriptions end with the connection
+  // Before the handshake there is no WebSocket to close yet.
+  if (!ws_.is_open()) return shutdown();
+  // What waits is dropped: the client is told the daemon goes away, not given a backlog first.
+  const std::size_t keep = writing_ ? 1 : 0;
+  while (write_queue_.size() > keep) {
+    queued_bytes_ -= write_queue_.back().size();
+    write_queue_.pop_back();
+  }
+  stop_deadline_.expires_after(context_->limits.shutdown_grace);
+  stop_deadline_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (ec || self->closed_) return;
+    log()->warn("WebSocket connection {} from {}: no answer to the close frame within the shutdown grace; closing",
+                self->connection_.id, self->connection_.peer);
+    self->shutdown();
+  });
+  if (!writing_) do_close();
+}
+
+void WsSession::do_close() {
+  // Beast sends the frame, lets the pending read take the client's answer (it ends with error::closed)
+  // and then closes the socket.
+  ws_.async_close(websocket::close_reason(websocket::close_code::going_away, "cyclerd is stopping"),
+                  beast::bind_front_handler(&WsSession::on_close, shared_from_this()));
+}
+
+void WsSession::on_close(boost::system::error_code ec) {
+  if (ec && ec != asio::error::operation_aborted) {
+    log()->debug("WebSocket connection {} from {}: close: {}", connection_.id, connection_.peer, ec.message());
+  }
+  shutdown();
 }
 
 void WsSession::fail(boost::system::error_code ec, const char* what) {
@@ -169,6 +214,7 @@ void WsSession::shutdown() {
   if (closed_) return;
   closed_ = true;
   gone_ = true;
+  stop_deadline_.cancel();
   // Abrupt: a close handshake would wait behind a write the client is not taking.
   auto& stream = beast::get_lowest_layer(ws_);
   boost::system::error_code ignored;

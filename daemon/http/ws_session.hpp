@@ -12,27 +12,31 @@
 #include <string>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/websocket/stream.hpp>
 
-#include "daemon/http/connections.hpp"
 #include "daemon/http/listener.hpp"
 #include "daemon/rpc/caller.hpp"
 
 namespace cyclerd::http {
 
-class WsSession final : public Session, public rpc::PushSink, public std::enable_shared_from_this<WsSession> {
+class WsSession final : public rpc::Session, public rpc::PushSink, public std::enable_shared_from_this<WsSession> {
  public:
+  // Takes over an upgraded connection; `upgrade_request` is the request that asked for it.
   WsSession(boost::asio::ip::tcp::socket socket, std::uint64_t id, std::string peer,
-            std::shared_ptr<SessionContext> context, std::optional<Identity> identity);
+            std::shared_ptr<SessionContext> context, std::optional<Identity> identity,
+            boost::beast::http::request<boost::beast::http::string_body> upgrade_request);
   ~WsSession() override;
 
   // Answers the upgrade request (101) and starts reading messages.
-  void run(boost::beast::http::request<boost::beast::http::string_body> upgrade_request);
-  // Closes the connection from any thread.
+  void start() override;
+  // The daemon stops (from any thread): what is being written finishes, the rest of the queue is
+  // dropped, and a close frame with code 1001 (going away) is sent; the connection ends when the client
+  // answers it, or after shutdown_grace.
   void close() override;
   // Queues a notification from any thread; false when the write queue is full or the connection gone
   // (subscriptions then drop this client: see PushSink).
@@ -50,6 +54,9 @@ class WsSession final : public Session, public rpc::PushSink, public std::enable
   void enqueue(std::string text);  // `text` is counted in queued_bytes_ already
   void do_write();
   void on_write(boost::system::error_code ec, std::size_t bytes);
+  void go_away();
+  void do_close();
+  void on_close(boost::system::error_code ec);
   void fail(boost::system::error_code ec, const char* what);
   void shutdown();
 
@@ -60,8 +67,10 @@ class WsSession final : public Session, public rpc::PushSink, public std::enable
   rpc::Connection connection_;
   std::deque<std::string> write_queue_;
   std::atomic<std::size_t> queued_bytes_{0};  // also read by push() from other threads
-  std::atomic<bool> gone_{false};             // closed: push() refuses at once
+  std::atomic<bool> gone_{false};             // closed or closing: push() refuses at once
+  boost::asio::steady_timer stop_deadline_;   // ends a close handshake the client does not answer
   bool writing_ = false;
+  bool going_away_ = false;                   // the close frame is sent once the write under way ends
   bool closed_ = false;
 };
 

@@ -1,20 +1,16 @@
-// JSON-RPC over TCP, one JSON text per line (DESIGN.md). A listener accepts connections and a session
-// per connection reads lines, hands each to the Dispatcher and writes the answers back in order.
+// JSON-RPC over TCP, one JSON text per line (DESIGN.md). A ConnectionListener accepts connections and a
+// session per connection reads lines, hands each to the Dispatcher and writes the answers back in order.
 // Every limit is explicit and says why it exists.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
-#include <cstdint>
-#include <map>
-#include <memory>
-#include <mutex>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include "daemon/config.hpp"
+#include "daemon/rpc/connection_listener.hpp"
 #include "daemon/rpc/dispatcher.hpp"
 
 namespace cyclerd::rpc {
@@ -34,40 +30,21 @@ struct TcpLimits {
   std::size_t max_queued_bytes = std::size_t{8} << 20;
 };
 
-class TcpSession;
-
-// The open sessions; shared with them so that a session outliving the server (its last handler runs
-// while the io_context is torn down) can still take itself off the list.
-struct SessionRegistry {
-  std::mutex mutex;  // sessions run on their own strands, possibly on several threads
-  std::map<std::uint64_t, std::weak_ptr<TcpSession>> sessions;
-};
-
 class TcpServer {
  public:
   TcpServer(boost::asio::io_context& io, const Dispatcher& dispatcher, TcpLimits limits);
-  ~TcpServer();
 
   // Binds and starts accepting; returns the bound endpoint (its port when port 0 was asked for).
   // Throws boost::system::system_error when the address cannot be bound.
-  boost::asio::ip::tcp::endpoint listen(const ListenAddress& address);
+  boost::asio::ip::tcp::endpoint listen(const ListenAddress& address) { return listener_.listen(address); }
   // Stops accepting and closes every connection.
-  void stop();
+  void stop() { listener_.stop(); }
   // Open connections (for tests and daemon.info).
-  std::size_t connection_count() const;
+  std::size_t connection_count() const { return listener_.connection_count(); }
 
  private:
-  void do_accept();
-  void on_accept(boost::system::error_code ec, boost::asio::ip::tcp::socket socket);
-
-  boost::asio::io_context& io_;
-  const Dispatcher& dispatcher_;
   TcpLimits limits_;
-  boost::asio::ip::tcp::acceptor acceptor_;
-  boost::asio::steady_timer accept_retry_;
-  std::shared_ptr<SessionRegistry> sessions_;
-  std::uint64_t next_id_ = 1;
-  bool stopped_ = false;
+  ConnectionListener listener_;
 };
 
 }  // namespace cyclerd::rpc

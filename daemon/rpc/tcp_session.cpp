@@ -26,22 +26,19 @@ bool blank(std::string_view line) { return line.find_first_not_of(" \t\r") == st
 }  // namespace
 
 TcpSession::TcpSession(asio::ip::tcp::socket socket, std::uint64_t id, const Dispatcher& dispatcher,
-                       const TcpLimits& limits, std::shared_ptr<SessionRegistry> registry)
+                       const TcpLimits& limits, std::shared_ptr<OpenConnections> connections)
     : socket_(std::move(socket)),
       idle_timer_(socket_.get_executor()),
       dispatcher_(dispatcher),
       limits_(limits),
-      registry_(std::move(registry)) {
+      connections_(std::move(connections)) {
   connection_.id = id;
   boost::system::error_code ec;
   const auto remote = socket_.remote_endpoint(ec);
   connection_.peer = ec ? "?" : remote.address().to_string() + ":" + std::to_string(remote.port());
 }
 
-TcpSession::~TcpSession() {
-  std::lock_guard lock(registry_->mutex);
-  registry_->sessions.erase(connection_.id);
-}
+TcpSession::~TcpSession() { connections_->remove(connection_.id, this); }
 
 void TcpSession::start() {
   connection_.push = weak_from_this();

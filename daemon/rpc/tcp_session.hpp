@@ -14,16 +14,16 @@
 
 namespace cyclerd::rpc {
 
-class TcpSession final : public PushSink, public std::enable_shared_from_this<TcpSession> {
+class TcpSession final : public Session, public PushSink, public std::enable_shared_from_this<TcpSession> {
  public:
   TcpSession(boost::asio::ip::tcp::socket socket, std::uint64_t id, const Dispatcher& dispatcher,
-             const TcpLimits& limits, std::shared_ptr<SessionRegistry> registry);
+             const TcpLimits& limits, std::shared_ptr<OpenConnections> connections);
   ~TcpSession() override;
 
   // Starts reading; the session keeps itself alive through its pending operations.
-  void start();
-  // Closes the connection from any thread.
-  void close();
+  void start() override;
+  // Closes the connection from any thread (at once: a line client has no goodbye to wait for).
+  void close() override;
   // Queues a notification from any thread; false when the queue is full.
   bool push(std::string json_text) override;
   // Queues the last notice to a subscriber being dropped, past the bound.
@@ -50,7 +50,7 @@ class TcpSession final : public PushSink, public std::enable_shared_from_this<Tc
   boost::asio::steady_timer idle_timer_;
   const Dispatcher& dispatcher_;
   TcpLimits limits_;
-  std::shared_ptr<SessionRegistry> registry_;
+  std::shared_ptr<OpenConnections> connections_;
   Connection connection_;
   std::string read_buffer_;
   std::size_t drained_bytes_ = 0;  // read and discarded while lingering

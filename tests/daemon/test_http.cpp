@@ -15,21 +15,12 @@ using namespace web;
 
 json body_of(const Response& response) { return json::parse(response.body()); }
 
-class JsonRpcSpecOverHttp : public ::testing::TestWithParam<SpecCase> {
- protected:
-  static void SetUpTestSuite() { daemon_ = new Daemon({}, http_args()); }
-  static void TearDownTestSuite() {
-    delete daemon_;
-    daemon_ = nullptr;
-  }
-  static Daemon* daemon_;
-};
-Daemon* JsonRpcSpecOverHttp::daemon_ = nullptr;
+using JsonRpcSpecOverHttp = SuiteDaemon<SpecCase>;
 
 // A call is answered 200 with its JSON-RPC answer (errors included); only notifications: 204, no body.
 TEST_P(JsonRpcSpecOverHttp, Example) {
   const auto& spec = GetParam();
-  HttpClient client(http_port(*daemon_));
+  HttpClient client(port());
   ASSERT_TRUE(client.connected());
   const auto response = client.post(spec.request);
   ASSERT_TRUE(response.has_value()) << "no answer";
@@ -94,23 +85,11 @@ TEST(Http, ExpectContinueGetsTheGoAheadThenTheAnswer) {
 
 // ---- authentication and roles: the Dispatcher decides, as on TCP ----
 
-class HttpAuth : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = make_temp_dir();
-    daemon_ = std::make_unique<Daemon>(secured_config(dir_), http_args());
-  }
-  void TearDown() override {
-    daemon_.reset();
-    fs::remove_all(dir_);
-  }
-  fs::path dir_;
-  std::unique_ptr<Daemon> daemon_;
-};
+using HttpAuth = SecuredDaemon;
 
 // No token: dispatched like a TCP connection that has not logged in; each call answers -32001 with its id.
 TEST_F(HttpAuth, NoTokenIsUnauthorizedPerCallWithTheId) {
-  HttpClient client(http_port(*daemon_));
+  HttpClient client(port());
   const auto response = client.post(kInfo);
   ASSERT_TRUE(response.has_value());
   EXPECT_EQ(response->result_int(), 200);
@@ -122,7 +101,7 @@ TEST_F(HttpAuth, NoTokenIsUnauthorizedPerCallWithTheId) {
 
 // A wrong token: the credential is refused whole (401, WWW-Authenticate) with a JSON-RPC -32001 body.
 TEST_F(HttpAuth, WrongTokenIs401WithAJsonRpcUnauthorizedBody) {
-  HttpClient client(http_port(*daemon_));
+  HttpClient client(port());
   for (const auto& token : {std::string("not-a-token"), std::string(kOperatorToken) + "x", std::string()}) {
     const auto response = client.post(kInfo, token);
     ASSERT_TRUE(response.has_value());
@@ -136,7 +115,7 @@ TEST_F(HttpAuth, WrongTokenIs401WithAJsonRpcUnauthorizedBody) {
 }
 
 TEST_F(HttpAuth, AuthorizationThatIsNotBearerIs401) {
-  HttpClient client(http_port(*daemon_));
+  HttpClient client(port());
   bhttp::request<bhttp::string_body> request{bhttp::verb::post, "/rpc", 11};
   request.set(bhttp::field::authorization, std::string("Basic ") + kOperatorToken);
   request.body() = kInfo;
@@ -147,7 +126,7 @@ TEST_F(HttpAuth, AuthorizationThatIsNotBearerIs401) {
 }
 
 TEST_F(HttpAuth, ViewerReadsButCannotControl) {
-  HttpClient client(http_port(*daemon_));
+  HttpClient client(port());
   const auto info = client.post(kInfo, kViewerToken);
   ASSERT_TRUE(info.has_value());
   EXPECT_EQ(body_of(*info)["result"]["name"], "cyclerd");
@@ -166,7 +145,7 @@ TEST_F(HttpAuth, ViewerReadsButCannotControl) {
 }
 
 TEST_F(HttpAuth, TheTokenHoldsForOneRequestOnly) {
-  HttpClient client(http_port(*daemon_));
+  HttpClient client(port());
   ASSERT_TRUE(client.post(kInfo, kOperatorToken).has_value());
   const auto after = client.post(kInfo);  // same connection, no token
   ASSERT_TRUE(after.has_value());
@@ -240,12 +219,6 @@ TEST(HttpRouting, CrossOriginRequestsAreRefusedAndNoCorsHeaderIsSent) {
 }
 
 // ---- limits ----
-
-std::string padded_info(std::size_t size) {
-  std::string body = kInfo;
-  body.insert(body.size() - 1, size - body.size(), ' ');
-  return body;
-}
 
 TEST(HttpLimits, BodyOfExactlyOneMebibyteIsServed) {
   Daemon daemon({}, http_args());

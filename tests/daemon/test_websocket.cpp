@@ -15,21 +15,12 @@ namespace {
 using nlohmann::json;
 using namespace web;
 
-class JsonRpcSpecOverWebSocket : public ::testing::TestWithParam<SpecCase> {
- protected:
-  static void SetUpTestSuite() { daemon_ = new Daemon({}, http_args()); }
-  static void TearDownTestSuite() {
-    delete daemon_;
-    daemon_ = nullptr;
-  }
-  static Daemon* daemon_;
-};
-Daemon* JsonRpcSpecOverWebSocket::daemon_ = nullptr;
+using JsonRpcSpecOverWebSocket = SuiteDaemon<SpecCase>;
 
 // The answer message of the case, or for a notification none: the next message is the probe's answer.
 TEST_P(JsonRpcSpecOverWebSocket, Example) {
   const auto& spec = GetParam();
-  WsClient client(http_port(*daemon_));
+  WsClient client(port());
   ASSERT_FALSE(client.error()) << client.error().message();
   ASSERT_TRUE(client.send(spec.request));
   if (spec.check) {
@@ -44,22 +35,10 @@ INSTANTIATE_TEST_SUITE_P(Section7, JsonRpcSpecOverWebSocket, ::testing::ValuesIn
 
 // ---- authentication and roles ----
 
-class WsAuth : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = make_temp_dir();
-    daemon_ = std::make_unique<Daemon>(secured_config(dir_), http_args());
-  }
-  void TearDown() override {
-    daemon_.reset();
-    fs::remove_all(dir_);
-  }
-  fs::path dir_;
-  std::unique_ptr<Daemon> daemon_;
-};
+using WsAuth = SecuredDaemon;
 
 TEST_F(WsAuth, WithoutLoginNothingIsReadable) {
-  WsClient client(http_port(*daemon_));
+  WsClient client(port());
   ASSERT_FALSE(client.error());
   const auto response = client.call(kInfo);
   EXPECT_EQ(error_code(response), -32001) << response;
@@ -67,14 +46,14 @@ TEST_F(WsAuth, WithoutLoginNothingIsReadable) {
 }
 
 TEST_F(WsAuth, WrongTokenIsUnauthorizedAndGrantsNothing) {
-  WsClient client(http_port(*daemon_));
+  WsClient client(port());
   const auto refused = client.call(login("nope"));
   EXPECT_EQ(error_code(refused), -32001) << refused;
   EXPECT_EQ(error_code(client.call(kInfo)), -32001);
 }
 
 TEST_F(WsAuth, ViewerLogsInReadsButCannotControl) {
-  WsClient client(http_port(*daemon_));
+  WsClient client(port());
   const auto who = client.call(login(kViewerToken));
   EXPECT_EQ(who["result"]["name"], "dashboard") << who;
   EXPECT_EQ(who["result"]["role"], "viewer");
@@ -91,12 +70,12 @@ TEST_F(WsAuth, ViewerLogsInReadsButCannotControl) {
 
 // A program may present its token on the upgrade instead of auth.login; a wrong one is refused there.
 TEST_F(WsAuth, BearerOnTheUpgradeLogsInAndAWrongOneIs401) {
-  WsClient viewer(http_port(*daemon_), {{bhttp::field::authorization, std::string("Bearer ") + kViewerToken}});
+  WsClient viewer(port(), {{bhttp::field::authorization, std::string("Bearer ") + kViewerToken}});
   ASSERT_FALSE(viewer.error()) << viewer.error().message();
   EXPECT_EQ(viewer.call(kInfo)["result"]["name"], "cyclerd");
   EXPECT_EQ(error_code(viewer.call(kReset)), -32002);
 
-  WsClient wrong(http_port(*daemon_), {{bhttp::field::authorization, "Bearer nope"}});
+  WsClient wrong(port(), {{bhttp::field::authorization, "Bearer nope"}});
   EXPECT_EQ(wrong.error(), websocket::error::upgrade_declined) << wrong.error().message();
   EXPECT_EQ(wrong.handshake_response().result_int(), 401);
   EXPECT_EQ(error_code(json::parse(wrong.handshake_response().body())), -32001);
@@ -122,12 +101,6 @@ TEST(WsOrigin, CrossOriginUpgradeIsRefusedSameOriginAndProgramsAreNot) {
 }
 
 // ---- limits ----
-
-std::string padded_info(std::size_t size) {
-  std::string body = kInfo;
-  body.insert(body.size() - 1, size - body.size(), ' ');
-  return body;
-}
 
 TEST(WsLimits, MessageOfExactlyOneMebibyteIsServed) {
   Daemon daemon({}, http_args());

@@ -1,9 +1,11 @@
 // Test helpers for cyclerd's HTTP and WebSocket face: a small blocking Beast client for each, with
-// receive and send timeouts on the socket (so a broken server fails a test instead of hanging it), and a
-// daemon configuration with tokens and an HTTP listener on an ephemeral port.
+// receive and send timeouts on the socket (so a broken server fails a test instead of hanging it), a
+// daemon configuration with tokens and an HTTP listener on an ephemeral port, and the fixtures the
+// HTTP and WebSocket tests share (one daemon per suite, or a secured daemon per test).
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -15,6 +17,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
+#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "tests/daemon/daemon_process.hpp"
@@ -116,17 +119,19 @@ class HttpClient {
     return parser.release();
   }
   // True when the server closes the connection within `within` (anything it sends is dropped).
-  bool closed_by_server(std::chrono::milliseconds within) {
+  bool closed_by_server(std::chrono::milliseconds within) { return end_of_connection(within) != asio::error::timed_out; }
+  // Reads (and drops) until the connection ends: asio::error::eof for a clean close, connection_reset
+  // for a reset, asio::error::timed_out when it is still open after `within`.
+  boost::system::error_code end_of_connection(std::chrono::milliseconds within) {
     const auto deadline = std::chrono::steady_clock::now() + within;
     char chunk[65536];
     while (std::chrono::steady_clock::now() < deadline) {
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
       const auto ec = run_for(io_, socket_, std::max(left, std::chrono::milliseconds(1)),
                               [&](auto handler) { socket_.async_read_some(asio::buffer(chunk), handler); });
-      if (ec == asio::error::timed_out) return false;
-      if (ec) return true;
+      if (ec) return ec;
     }
-    return false;
+    return asio::error::timed_out;
   }
 
  private:
@@ -232,5 +237,41 @@ inline const std::string kReset = R"({"jsonrpc": "2.0", "method": "channels.rese
 inline int error_code(const nlohmann::json& response) {
   return response.is_object() && response.contains("error") ? response["error"]["code"].get<int>() : 0;
 }
+
+// daemon.info padded with spaces to exactly `size` bytes (for the 1 MiB message limit).
+inline std::string padded_info(std::size_t size) {
+  std::string body = kInfo;
+  body.insert(body.size() - 1, size - body.size(), ' ');
+  return body;
+}
+
+// A parameterized suite sharing one daemon (the embedded configuration, HTTP on a free port).
+template <class Param>
+class SuiteDaemon : public ::testing::TestWithParam<Param> {
+ protected:
+  static void SetUpTestSuite() { daemon_ = new Daemon({}, http_args()); }
+  static void TearDownTestSuite() {
+    delete daemon_;
+    daemon_ = nullptr;
+  }
+  static std::uint16_t port() { return http_port(*daemon_); }
+  static inline Daemon* daemon_ = nullptr;
+};
+
+// A daemon per test with tokens (auth required): kOperatorToken and kViewerToken.
+class SecuredDaemon : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = make_temp_dir();
+    daemon_ = std::make_unique<Daemon>(secured_config(dir_), http_args());
+  }
+  void TearDown() override {
+    daemon_.reset();
+    fs::remove_all(dir_);
+  }
+  std::uint16_t port() const { return http_port(*daemon_); }
+  fs::path dir_;
+  std::unique_ptr<Daemon> daemon_;
+};
 
 }  // namespace cyclerd::test::web
