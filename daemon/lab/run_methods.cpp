@@ -1,6 +1,7 @@
 #include <sstream>
 
 #include "daemon/lab/lab_methods.hpp"
+#include "daemon/push/record_topics.hpp"
 #include "schema/export_samples.hpp"
 #include "schema/reader.hpp"
 
@@ -12,17 +13,6 @@ using rpc::ParamType;
 namespace {
 
 std::int64_t run_id(const json& p) { return p.at("run_id").get<std::int64_t>(); }
-
-json cycle_json(const store::CycleSummaryRow& c) {
-  auto opt = [](const std::optional<double>& v) { return v ? json(*v) : json(nullptr); };
-  return {{"cycle_index", c.cycle_index}, {"current_density_A_g", opt(c.current_density_A_g)},
-          {"charge_capacity_Ah", c.charge_capacity_Ah}, {"discharge_capacity_Ah", c.discharge_capacity_Ah},
-          {"charge_capacity_mAh_g", opt(c.charge_capacity_mAh_g)},
-          {"discharge_capacity_mAh_g", opt(c.discharge_capacity_mAh_g)},
-          {"coulombic_efficiency", opt(c.coulombic_efficiency)}, {"charge_energy_Wh", c.charge_energy_Wh},
-          {"discharge_energy_Wh", c.discharge_energy_Wh}, {"mean_charge_voltage_V", opt(c.mean_charge_voltage_V)},
-          {"mean_discharge_voltage_V", opt(c.mean_discharge_voltage_V)}, {"duration_s", c.duration_s}};
-}
 
 // runs.samples answers at most this many rows at once (each ~100 bytes of JSON: under the 1 MiB limit
 // of the other transports' messages, and one page never holds the io thread for long).
@@ -239,7 +229,7 @@ void add_run_methods(rpc::MethodTable& table, Lab& lab) {
           [&lab](const json& p, const rpc::Caller&) {
             lab.run_info(run_id(p));
             json out = json::array();
-            for (const auto& c : lab.reader().cycles(run_id(p))) out.push_back(cycle_json(c));
+            for (const auto& c : lab.reader().cycles(run_id(p))) out.push_back(push::cycle_json(c));
             return json{{"cycles", out}};
           },
       .summary = "the cycle table",

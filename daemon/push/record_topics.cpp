@@ -16,17 +16,19 @@ void publish(TopicBus& bus, const store::SampleRow& s) {
   });
 }
 
+json cycle_json(const store::CycleSummaryRow& c) {
+  return json{{"cycle_index", c.cycle_index}, {"current_density_A_g", optional(c.current_density_A_g)},
+              {"charge_capacity_Ah", c.charge_capacity_Ah}, {"discharge_capacity_Ah", c.discharge_capacity_Ah},
+              {"charge_capacity_mAh_g", optional(c.charge_capacity_mAh_g)},
+              {"discharge_capacity_mAh_g", optional(c.discharge_capacity_mAh_g)},
+              {"coulombic_efficiency", optional(c.coulombic_efficiency)}, {"charge_energy_Wh", c.charge_energy_Wh},
+              {"discharge_energy_Wh", c.discharge_energy_Wh},
+              {"mean_charge_voltage_V", optional(c.mean_charge_voltage_V)},
+              {"mean_discharge_voltage_V", optional(c.mean_discharge_voltage_V)}, {"duration_s", c.duration_s}};
+}
+
 void publish(TopicBus& bus, const store::CycleSummaryRow& c) {
-  bus.publish(Topic::runs_cycles, c.run_id, [&c] {
-    return json{{"cycle_index", c.cycle_index}, {"current_density_A_g", optional(c.current_density_A_g)},
-                {"charge_capacity_Ah", c.charge_capacity_Ah}, {"discharge_capacity_Ah", c.discharge_capacity_Ah},
-                {"charge_capacity_mAh_g", optional(c.charge_capacity_mAh_g)},
-                {"discharge_capacity_mAh_g", optional(c.discharge_capacity_mAh_g)},
-                {"coulombic_efficiency", optional(c.coulombic_efficiency)}, {"charge_energy_Wh", c.charge_energy_Wh},
-                {"discharge_energy_Wh", c.discharge_energy_Wh},
-                {"mean_charge_voltage_V", optional(c.mean_charge_voltage_V)},
-                {"mean_discharge_voltage_V", optional(c.mean_discharge_voltage_V)}, {"duration_s", c.duration_s}};
-  });
+  bus.publish(Topic::runs_cycles, c.run_id, [&c] { return cycle_json(c); });
 }
 
 void publish(TopicBus& bus, const store::EventRow& e) {

@@ -14,6 +14,9 @@ namespace cyclerd::push {
 void publish(TopicBus& bus, const store::SampleRow& sample);
 // runs.cycles: one row of the cycle table.
 void publish(TopicBus& bus, const store::CycleSummaryRow& cycle);
+// One row of the cycle table with DESIGN.md's field names (null where a value is missing): what the
+// runs.cycles method answers and the runs.cycles topic pushes, so the two cannot drift apart.
+nlohmann::json cycle_json(const store::CycleSummaryRow& cycle);
 // events: {unix_time_s, kind, text, who, data}; run_id null for events of no run (a channel reset).
 void publish(TopicBus& bus, const store::EventRow& event);
 
