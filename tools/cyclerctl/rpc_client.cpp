@@ -5,7 +5,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
+#include <string_view>
 
 namespace cyclerd::ctl {
 
@@ -41,19 +43,20 @@ RpcClient::~RpcClient() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-std::string RpcClient::read_line() {
-  const auto deadline = std::chrono::steady_clock::now() + timeout_;
+std::optional<nlohmann::json> RpcClient::read_message(std::chrono::steady_clock::time_point deadline) {
   while (true) {
     if (const auto nl = buffer_.find('\n'); nl != std::string::npos) {
-      std::string line = buffer_.substr(0, nl);
+      auto message = nlohmann::json::parse(std::string_view(buffer_).substr(0, nl), nullptr, false);
       buffer_.erase(0, nl + 1);
-      return line;
+      if (message.is_discarded()) throw Unreachable("cyclerd sent something that is not JSON");
+      return message;
     }
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return std::nullopt;
     pollfd p{fd_, POLLIN, 0};
-    if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) {
-      throw Unreachable("cyclerd did not answer within " + std::to_string(timeout_.count() / 1000) + " s");
-    }
+    const int ready = ::poll(&p, 1, static_cast<int>(left.count()));
+    if (ready < 0 && errno == EINTR) throw Interrupted{};
+    if (ready <= 0) continue;
     char chunk[65536];
     const auto n = ::recv(fd_, chunk, sizeof chunk, 0);
     if (n <= 0) throw Unreachable("cyclerd closed the connection");
@@ -70,13 +73,29 @@ nlohmann::json RpcClient::call(const std::string& method, const nlohmann::json& 
     if (n <= 0) throw Unreachable("cyclerd closed the connection");
     sent += static_cast<std::size_t>(n);
   }
-  const auto answer = nlohmann::json::parse(read_line(), nullptr, false);
-  if (answer.is_discarded()) throw Unreachable("cyclerd sent something that is not JSON");
-  if (answer.contains("error")) {
-    const auto& e = answer["error"];
-    throw RpcFailure(e.value("code", 0), e.value("message", std::string("error")), e.value("data", nlohmann::json()));
+  const auto deadline = std::chrono::steady_clock::now() + timeout_;
+  while (true) {
+    auto answer = read_message(deadline);
+    if (!answer) throw Unreachable("cyclerd did not answer " + method + " within " + std::to_string(timeout_.count() / 1000) + " s");
+    if (!answer->contains("id") || (*answer)["id"] != id) {
+      kept_.push_back(std::move(*answer));  // a notification of a subscription
+      continue;
+    }
+    if (answer->contains("error")) {
+      const auto& e = (*answer)["error"];
+      throw RpcFailure(e.value("code", 0), e.value("message", std::string("error")), e.value("data", nlohmann::json()));
+    }
+    return answer->value("result", nlohmann::json());
   }
-  return answer.value("result", nlohmann::json());
+}
+
+std::optional<nlohmann::json> RpcClient::next_notification(std::chrono::steady_clock::time_point deadline) {
+  if (!kept_.empty()) {
+    auto notification = std::move(kept_.front());
+    kept_.pop_front();
+    return notification;
+  }
+  return read_message(deadline);
 }
 
 }  // namespace cyclerd::ctl

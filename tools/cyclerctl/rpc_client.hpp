@@ -1,8 +1,12 @@
-// A small blocking JSON-RPC 2.0 client over TCP, one JSON text per line (what cyclerctl needs).
+// A small blocking JSON-RPC 2.0 client over TCP, one JSON text per line (what cyclerctl needs). Answers
+// are matched by id; `notify` messages of a subscription that arrive meanwhile are kept, in order, for
+// next_notification() (cyclerctl watch).
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -23,6 +27,9 @@ struct RpcFailure : std::runtime_error {
   nlohmann::json data;
 };
 
+// A signal interrupted a wait (cyclerctl watch's Ctrl-C handler does not restart system calls).
+struct Interrupted {};
+
 class RpcClient {
  public:
   // Connects to "HOST:PORT"; throws Unreachable.
@@ -31,16 +38,21 @@ class RpcClient {
   RpcClient(const RpcClient&) = delete;
   RpcClient& operator=(const RpcClient&) = delete;
 
-  // Calls `method` and returns its result; throws RpcFailure or Unreachable.
+  // Calls `method` and returns its result; throws RpcFailure, Unreachable or Interrupted.
   nlohmann::json call(const std::string& method, const nlohmann::json& params = nlohmann::json::object());
+  // The next notification (kept ones first); nullopt when none came by `deadline`. Throws Unreachable
+  // or Interrupted.
+  std::optional<nlohmann::json> next_notification(std::chrono::steady_clock::time_point deadline);
 
  private:
-  std::string read_line();
+  // The next message; nullopt at `deadline`.
+  std::optional<nlohmann::json> read_message(std::chrono::steady_clock::time_point deadline);
 
   int fd_ = -1;
   std::chrono::milliseconds timeout_;
   std::int64_t next_id_ = 1;
   std::string buffer_;
+  std::deque<nlohmann::json> kept_;  // notifications that came before an answer
 };
 
 }  // namespace cyclerd::ctl

@@ -43,4 +43,11 @@ std::string scientific(double value, int decimals) {
   return s.str();
 }
 
+std::string text_of(const nlohmann::json& value, int decimals) {
+  if (value.is_null()) return "-";
+  if (value.is_number_float()) return fixed(value.get<double>(), decimals);
+  if (value.is_string()) return value.get<std::string>();
+  return value.dump();
+}
+
 }  // namespace cyclerd::ctl

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 namespace cyclerd::ctl {
 
 // A table with a header row, right-aligned columns and a rule under the header.
@@ -22,5 +24,7 @@ class TextTable {
 std::string fixed(double value, int decimals);
 // A number in scientific notation ("2.60e-12").
 std::string scientific(double value, int decimals);
+// A JSON value as a table cell: "-" for null, a float with `decimals`, a string as it is, else its JSON.
+std::string text_of(const nlohmann::json& value, int decimals = 3);
 
 }  // namespace cyclerd::ctl

@@ -1,0 +1,116 @@
+// Queueing and controlling runs on a running cyclerd: status, submit, pause, resume, stop, cancel, skip,
+// note, runs, show. Tables for people, one JSON object with --json.
+#include <fstream>
+#include <iostream>
+
+#include "tools/cyclerctl/daemon_commands.hpp"
+#include "tools/cyclerctl/table.hpp"
+
+namespace cyclerd::ctl {
+
+using nlohmann::json;
+
+namespace {
+
+// What the run commands are given.
+struct RunArgs {
+  std::string channel, cell, protocol, text, state;
+  std::vector<std::string> params, tags;
+  std::int64_t run = 0;
+};
+
+// The channels table; each running channel's progress and time left come from runs.get.
+void print_status(RpcClient& rpc, const json& result) {
+  TextTable t({"channel", "state", "run", "cell", "protocol", "step", "cycle", "V", "I mA", "progress", "left h"});
+  for (const auto& ch : result["channels"]) {
+    std::string progress = "-", left = "-";
+    if (!ch["run"].is_null()) {
+      const auto run = rpc.call("runs.get", {{"run_id", ch["run"]}});
+      if (!run["progress"].is_null()) progress = fixed(100 * run["progress"].get<double>(), 0) + " %";
+      if (!run["time_left_s"].is_null()) left = fixed(run["time_left_s"].get<double>() / 3600, 1);
+    }
+    t.add_row({text_of(ch["id"]), text_of(ch["state"]), text_of(ch["run"]), text_of(ch.value("cell", json())),
+               text_of(ch.value("protocol", json())), text_of(ch["step"]), text_of(ch["cycle"]), text_of(ch["voltage_V"]),
+               ch["current_A"].is_null() ? "-" : fixed(1000 * ch["current_A"].get<double>(), 3), progress, left});
+  }
+  t.print(std::cout);
+}
+
+}  // namespace
+
+void add_run_commands(CLI::App& app, DaemonCommands& commands) {
+  auto args = std::make_shared<RunArgs>();
+
+  commands.add(app, "status", "the channels: state, run, step, cycle, V, I", [](RpcClient& rpc, const DaemonOptions& o) {
+    json out = {{"channels", rpc.call("channels.list")}};
+    if (out["channels"].is_object()) out["channels"] = out["channels"]["channels"];
+    if (o.json) std::cout << out.dump(2) << '\n';
+    else print_status(rpc, out);
+    return kExitDone;
+  });
+
+  auto* submit = commands.add_shown(
+      app, "submit", "queue a run",
+      [args](RpcClient& rpc) {
+        json params = {{"channel", args->channel}, {"cell", args->cell}, {"tags", args->tags}};
+        std::ifstream file(args->protocol);
+        params["protocol"] = file ? json::parse(file) : json(args->protocol);
+        json overrides = json::object();
+        for (const auto& p : args->params) {
+          const auto eq = p.find('=');
+          if (eq == std::string::npos) throw RpcFailure(0, "--param wants name=value, not \"" + p + "\"", nullptr);
+          overrides[p.substr(0, eq)] = p.substr(eq + 1);
+        }
+        params["params"] = overrides;
+        return rpc.call("runs.submit", params);
+      },
+      [](const json& r) { std::cout << "run " << r["run_id"] << " queued\n"; });
+  submit->add_option("--channel", args->channel, "the channel")->required();
+  submit->add_option("--cell", args->cell, "the cell")->required();
+  submit->add_option("--protocol", args->protocol, "a library protocol or a protocol file")->required();
+  submit->add_option("--param", args->params, "name=value (repeatable)");
+  submit->add_option("--tag", args->tags, "a tag (repeatable)");
+
+  for (const auto& [name, method] : std::vector<std::pair<std::string, std::string>>{
+           {"pause", "runs.pause"}, {"resume", "runs.resume"}, {"stop", "runs.stop"},
+           {"cancel", "runs.cancel"}, {"skip", "runs.skip_step"}}) {
+    auto* cmd = commands.add_shown(
+        app, name, method + " RUN", [args, method](RpcClient& rpc) { return rpc.call(method, {{"run_id", args->run}}); },
+        [](const json& r) { std::cout << "run " << r["run_id"] << ": " << text_of(r["state"]) << '\n'; });
+    cmd->add_option("run", args->run, "the run id")->required();
+  }
+  auto* note = commands.add_shown(
+      app, "note", "add a note to a run",
+      [args](RpcClient& rpc) { return rpc.call("runs.note", {{"run_id", args->run}, {"text", args->text}}); },
+      [](const json&) { std::cout << "noted\n"; });
+  note->add_option("run", args->run, "the run id")->required();
+  note->add_option("text", args->text, "the note")->required();
+
+  auto* runs = commands.add_shown(
+      app, "runs", "the runs",
+      [args](RpcClient& rpc) {
+        json p = json::object();
+        if (!args->state.empty()) p["state"] = args->state;
+        if (!args->channel.empty()) p["channel"] = args->channel;
+        return rpc.call("runs.list", p);
+      },
+      [](const json& r) {
+        TextTable t({"run", "channel", "cell", "protocol", "state", "samples"});
+        for (const auto& x : r["runs"]) {
+          t.add_row({text_of(x["run_id"]), text_of(x["channel"]), text_of(x["cell"]), text_of(x["protocol"]),
+                     text_of(x["state"]), text_of(x["samples"])});
+        }
+        t.print(std::cout);
+      });
+  runs->add_option("--state", args->state, "only runs in this state");
+  runs->add_option("--channel", args->channel, "only runs of this channel");
+
+  auto* show = commands.add_shown(
+      app, "show", "one run", [args](RpcClient& rpc) { return rpc.call("runs.get", {{"run_id", args->run}}); },
+      [](const json& r) {
+        for (const auto& [k, v] : r.items()) std::cout << k << ": " << text_of(v) << '\n';
+      });
+  show->add_option("run", args->run, "the run id")->required();
+}
+
+}  // namespace cyclerd::ctl
