@@ -5,7 +5,7 @@
 // (the anchor: what the machine's scheduler and loopback cost on their own), and whether every channel
 // kept recording on time. A load tool, not a unit test; bench/README.md gives the command.
 //   bench_rpc_load [--channels 256] [--clients 32] [--rate-hz 10] [--record-hz 10] [--seconds 30]
-//                  [--warmup-s 3] [--cyclerd PATH] [--keep]
+//                  [--warmup-s 3] [--status-max-age-ms 100] [--cyclerd PATH] [--keep]
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -34,6 +34,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/daemon/sim_channels_config.hpp"
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -44,6 +46,7 @@ using namespace std::chrono_literals;
 struct Options {
   int channels = 256, clients = 32;
   double rate_hz = 10, record_hz = 10, seconds = 30, warmup_s = 3;
+  double status_max_age_ms = 100;  // the daemon's limits.status_max_age_ms
   std::string cyclerd = std::string(CYCLERD_BIN_DIR) + "/cyclerd";
   bool keep = false;
 };
@@ -140,14 +143,8 @@ struct Daemon {
 };
 
 Daemon start_daemon(const Options& o, const fs::path& dir) {
-  json channels = json::array();
-  const char* presets[] = {"zns-znse", "zns", "znse"};
-  for (int i = 1; i <= o.channels; ++i) {
-    channels.push_back({{"id", "sim-" + std::to_string(i)}, {"driver", "sim"},
-                        {"uri", std::string("sim://") + presets[i % 3] + "?seed=" + std::to_string(i)}, {"speed", "realtime"}});
-  }
-  const json config = {{"database", "load.sqlite"}, {"auth", {{"required", false}}},
-                       {"limits", {{"max_connections", o.clients + 8}}}, {"channels", channels}};
+  json config = cyclerd::test::sim_channels_config_json(o.channels, "realtime", "load.sqlite");
+  config["limits"] = {{"max_connections", o.clients + 8}, {"status_max_age_ms", o.status_max_age_ms}};
   std::ofstream(dir / "cyclerd.json") << config.dump(2);
   const pid_t pid = ::fork();
   if (pid == 0) {
@@ -219,6 +216,7 @@ Options parse(int argc, char** argv) {
     else if (a == "--record-hz") o.record_hz = std::stod(next());
     else if (a == "--seconds") o.seconds = std::stod(next());
     else if (a == "--warmup-s") o.warmup_s = std::stod(next());
+    else if (a == "--status-max-age-ms") o.status_max_age_ms = std::stod(next());
     else if (a == "--cyclerd") o.cyclerd = next();
     else if (a == "--keep") o.keep = true;
     else die("unknown option " + a + " (see the comment at the top of bench_rpc_load.cpp)");

@@ -5,6 +5,7 @@
 #include <deque>
 
 #include "tests/daemon/daemon_process.hpp"
+#include "tests/daemon/sim_channels_config.hpp"
 
 namespace cyclerd::test {
 
@@ -61,20 +62,5 @@ class PushClient {
   int next_id_ = 0;
   std::deque<nlohmann::json> notifications_;
 };
-
-// A configuration of `count` simulated channels sim-1..sim-N at `speed`, without authentication.
-inline std::string sim_channels_config(int count, const nlohmann::json& speed) {
-  nlohmann::json channels = nlohmann::json::array();
-  const char* presets[] = {"zns-znse", "zns", "znse"};
-  for (int i = 1; i <= count; ++i) {
-    channels.push_back({{"id", "sim-" + std::to_string(i)},
-                        {"driver", "sim"},
-                        {"uri", std::string("sim://") + presets[i % 3] + "?seed=" + std::to_string(i)},
-                        {"speed", speed}});
-  }
-  return nlohmann::json{{"database", "push.sqlite"}, {"auth", {{"required", false}}},
-                        {"channels", channels}}
-      .dump();
-}
 
 }  // namespace cyclerd::test
