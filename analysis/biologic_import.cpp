@@ -130,6 +130,7 @@ BiologicExport parse_biologic_text(std::string_view text, std::string_view sourc
     r.discharge_capacity_Ah = number(f[c_qd], source, line_no, "Q discharge/mA.h").value_or(nan) * 1e-3;
     const auto cyc = number(f[c_cycle], source, line_no, "cycle number");
     if (!cyc) fail(source, line_no, "cycle number is empty");
+    if (!(*cyc >= 0 && *cyc <= 1e9)) fail(source, line_no, "cycle number " + std::to_string(*cyc) + " is not from 0 to 1000000000");
     r.cycle_number = static_cast<int>(std::lround(*cyc));
     out.rows.push_back(r);
   }

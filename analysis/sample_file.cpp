@@ -69,6 +69,10 @@ AnalysisRecord make_record(double t, double v, double i, std::optional<double> c
   if (t < last_t) fail(source, line, "time goes backwards (" + std::to_string(t) + " s after " + std::to_string(last_t) + " s)");
   AnalysisRecord r;
   r.sample.t_s = t, r.sample.voltage_V = v, r.sample.current_A = i;
+  if (cycle && !(*cycle >= 0 && *cycle <= 1e9 && *cycle == std::floor(*cycle))) {
+    // Checked before the conversion: a double beyond int's range does not convert to any int.
+    fail(source, line, "cycle index " + std::to_string(*cycle) + " is not a whole number from 0 to 1000000000");
+  }
   r.cycle_index = cycle ? static_cast<int>(*cycle) : 0;
   return r;
 }

@@ -72,6 +72,14 @@ TEST(AnalyzeBadInput, TimeGoingBackwardsNamesTheLine) {
   expect_refusal("cycles --file " + f.string(), {f.string() + ":4", "backwards"});
 }
 
+TEST(AnalyzeBadInput, ACycleIndexThatIsNotAWholeNumberInRangeNamesTheLine) {
+  // 6.7e67 was a fuzzing finding: converted to int without a check, it is undefined behaviour.
+  for (const std::string cycle : {"66666666666666666666666666666666666666666666666666666666666666666666", "-1", "1.5"}) {
+    const auto f = write("cycle.csv", kHeader + "0,1.0,0.001,1\n1,1.1,0.001," + cycle + "\n");
+    expect_refusal("cycles --file " + f.string(), {f.string() + ":3", "cycle index"});
+  }
+}
+
 TEST(AnalyzeBadInput, EmptyImpedanceFileNamesTheFile) {
   const auto f = write("empty-z.csv", "\n");
   expect_refusal("eis --file " + f.string(), {f.string(), "empty"});
