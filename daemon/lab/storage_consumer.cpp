@@ -150,6 +150,17 @@ void StorageConsumer::rebuild_from_storage() {
   // the cycles before it: replayed in order, the cycle table's running figures (retention, decay,
   // first-cycle efficiency), the rate table's groups and the summary continue where they stopped.
   store::Reader reader(writer_.path());
+  // Stamps go on from the last stored sample's, even when the wall clock stepped back while the daemon was
+  // down: an accelerated run's stamps never decrease, and a real-time run's start (unix = start + test
+  // time) is never earlier than the one its stored samples were stamped with.
+  auto last = reader.connection().prepare(
+      "SELECT test_time_s, unix_time_s FROM samples WHERE run_id = ? ORDER BY sample_index DESC LIMIT 1");
+  last.bind(1, run_.run_id);
+  if (last.step()) {
+    const double test_time_s = last.column_double(0), unix_s = last.column_double(1);
+    last_unix_s_ = std::max(last_unix_s_, unix_s);
+    if (!run_.wall_clock_time) run_.start_unix_s = std::max(run_.start_unix_s, unix_s - test_time_s);
+  }
   const auto cycles = reader.cycles(run_.run_id);
   replaying_ = true;
   for (const auto& row : cycles) {

@@ -137,12 +137,8 @@ TEST(Reliability, WallClockJumpsNeitherStopNorDuplicateRecordingAndStampsNeverGo
 
 // The clock steps back an hour while the daemon is down (kill -9): the runs resume from their checkpoints,
 // complete exactly, and the stamps of each run still never decrease across the restart.
-// Disabled: it fails today. The runs resume exactly and lose nothing, but the samples after the restart are
-// stamped an hour before those stored before it, in both runs: a resumed accelerated run's stamps start from
-// the wall clock again (its "never back" floor is not carried over from the stored samples), and a resumed
-// real-time run's start is put at "now minus its test time", an hour earlier. Enable it with the fix
-// (daemon/lab: the floor, and the resumed start, taken no lower than the last stored stamp).
-TEST(Reliability, DISABLED_WallClockBackWhileTheDaemonIsDownKeepsEachRunsStampsFromGoingBack) {
+// (A resumed run takes its stamps on from its last stored sample: daemon/lab/storage_consumer.cpp.)
+TEST(Reliability, WallClockBackWhileTheDaemonIsDownKeepsEachRunsStampsFromGoingBack) {
   const std::string library = faketime_library();
   ASSERT_FALSE(library.empty()) << "libfaketime is missing (Debian package faketime; tools/setup installs it)";
   const int trials = trial_count(1);
