@@ -37,6 +37,18 @@ const char* kConfig = R"({"database": "x.sqlite", "auth": {"required": false}, "
   {"id": "sim-1", "driver": "sim", "uri": "sim://zns-znse?seed=1", "speed": 80000},
   {"id": "sim-2", "driver": "sim", "uri": "sim://zns?seed=2", "speed": "realtime"}]})";
 
+// A daemon whose wall clock is moved by the offset in `offset` (written "+0" here), re-read at every reading;
+// its monotonic clock is left alone.
+LaunchOptions faked_clock(const std::string& library, const fs::path& offset) {
+  write_file(offset, "+0\n");
+  LaunchOptions options;
+  options.environment = {{"LD_PRELOAD", library},
+                         {"FAKETIME_TIMESTAMP_FILE", offset.string()},
+                         {"FAKETIME_NO_CACHE", "1"},
+                         {"FAKETIME_DONT_FAKE_MONOTONIC", "1"}};
+  return options;
+}
+
 bool never_decreases(const std::vector<double>& t) {
   return std::adjacent_find(t.begin(), t.end(), [](double a, double b) { return b < a; }) == t.end();
 }
@@ -63,12 +75,7 @@ TEST(Reliability, WallClockJumpsNeitherStopNorDuplicateRecordingAndStampsNeverGo
     const auto db = dir / "lab.sqlite";
     const auto offset = dir / "clock-offset";
     write_file(dir / "c.json", kConfig);
-    write_file(offset, "+0\n");
-    LaunchOptions options;
-    options.environment = {{"LD_PRELOAD", library},
-                           {"FAKETIME_TIMESTAMP_FILE", offset.string()},
-                           {"FAKETIME_NO_CACHE", "1"},  // re-read the offset at every clock reading
-                           {"FAKETIME_DONT_FAKE_MONOTONIC", "1"}};
+    const LaunchOptions options = faked_clock(library, offset);
     std::uint16_t port = 0;
     const pid_t pid = start_cyclerd(dir, db, port, options);
     Client c(port);
@@ -161,12 +168,7 @@ TEST(Reliability, WallClockBackWhileTheDaemonIsDownKeepsEachRunsStampsFromGoingB
     const auto db = dir / "lab.sqlite";
     const auto offset = dir / "clock-offset";
     write_file(dir / "c.json", kConfig);
-    write_file(offset, "+0\n");
-    LaunchOptions options;
-    options.environment = {{"LD_PRELOAD", library},
-                           {"FAKETIME_TIMESTAMP_FILE", offset.string()},
-                           {"FAKETIME_NO_CACHE", "1"},
-                           {"FAKETIME_DONT_FAKE_MONOTONIC", "1"}};
+    const LaunchOptions options = faked_clock(library, offset);
     std::uint16_t port = 0;
     pid_t pid = start_cyclerd(dir, db, port, options);
     std::map<std::int64_t, std::int64_t> acknowledged;
