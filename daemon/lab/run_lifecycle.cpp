@@ -313,7 +313,13 @@ void Lab::pause_for_storage(ActiveRun& run, const std::string& why) {
 void Lab::storage_status(const store::StorageStatus& s) {
   using K = store::StorageStatus::Kind;
   auto log = spdlog::get("daemon");
-  if (s.kind == K::failed || s.kind == K::queue_full) {
+  if (s.kind == K::queue_full) {
+    // Only the producer that was refused must stop: a run pauses itself (its consumer's refusal handler),
+    // a state change or note is refused to its caller. Pausing every run here also paused the fast runs
+    // that the sample gate holds back, which are never refused and need no pause.
+    log->error("storage: {}", s.message);
+  } else if (s.kind == K::failed) {
+    // Every commit fails now: every run would be refused at its next batch, so all pause at once.
     log->error("storage: {}", s.message);
     for (auto& ch : channels_) {
       if (!ch->run || ch->run->paused_by_storage || ch->run->runner->paused()) continue;

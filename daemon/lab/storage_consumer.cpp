@@ -141,7 +141,9 @@ StorageConsumer::StorageConsumer(store::Writer& writer, ChannelRunner& runner, c
                 [this](std::string_view kind, const nlohmann::json& row) { store_result(kind, row); }) {
   rebuild_from_storage();
   if (run_.wait_for_storage) {
-    runner_.set_sample_gate([this](std::function<void()> go_on) { return room_for_batch(std::move(go_on)); });
+    runner_.set_sample_gate([this](ChannelRunner::GatePoint point, std::function<void()> go_on) {
+      return room_for_batch(point, std::move(go_on));
+    });
   }
 }
 
@@ -347,11 +349,15 @@ void StorageConsumer::maybe_submit() {
   });
 }
 
-bool StorageConsumer::room_for_batch(std::function<void()> go_on) {
-  // Only a batch about to be handed over (its checkpoint asked for) adds to the queue; in between, the
-  // run fills its own batch, which is bounded (kBatchSamples).
-  if (!checkpoint_asked_) return true;
-  const store::QueueBounds size{batch_.row_count() + 1, batch_.byte_size() + checkpoint_bytes_};
+bool StorageConsumer::room_for_batch(ChannelRunner::GatePoint point, std::function<void()> go_on) {
+  // Between samples, only a batch about to be handed over (its checkpoint asked for) adds to the queue; in
+  // between, the run fills its own batch, which is bounded (kBatchSamples). A stopping run hands over all
+  // it holds (up to a whole batch) when it ends or pauses: without the gate, that batch could meet a queue
+  // the other fast runs filled to its high-water mark, be refused, and pause every run.
+  if (point == ChannelRunner::GatePoint::between_samples && !checkpoint_asked_) return true;
+  // Beside the rows: the checkpoint, and the state change (with its event) of a stopping run.
+  const std::size_t extra_rows = point == ChannelRunner::GatePoint::stopping ? 3 : 1;
+  const store::QueueBounds size{batch_.row_count() + extra_rows, batch_.byte_size() + checkpoint_bytes_};
   // The writer calls back on its own thread; the run goes on on its executor, if it still exists.
   return writer_.room_for(size, [executor = *run_.wait_for_storage, alive = std::weak_ptr<int>(alive_),
                                  go_on = std::move(go_on)]() mutable {

@@ -93,7 +93,7 @@ class StorageConsumer : public RunConsumer {
  private:
   void maybe_submit();
   // The runner's sample gate (wait_for_storage): true when the batch about to be handed over has room.
-  bool room_for_batch(std::function<void()> go_on);
+  bool room_for_batch(ChannelRunner::GatePoint point, std::function<void()> go_on);
   // A resumed run: replays its stored cycle summaries through the analyzers (their results are counted, not
   // stored again: they are stored already) and numbers new GITT pulses on after the stored ones.
   void rebuild_from_storage();

@@ -70,11 +70,7 @@ void ChannelRunner::handle(Decision d) {
     for (auto* c : consumers_) c->on_cycle_end(cy);
   }
   if (d.make_safe) {
-    driver_.async_safe(channel_, [this](std::optional<Error>) {
-      if (engine_.state().run_state != RunState::paused) return finish();
-      paused_ = true;
-      if (on_paused_) on_paused_();
-    });
+    driver_.async_safe(channel_, [this](std::optional<Error>) { made_safe(); });
     return;
   }
   if (d.measure_impedance) {
@@ -98,7 +94,7 @@ void ChannelRunner::handle(Decision d) {
 }
 
 void ChannelRunner::next_sample() {
-  if (gate_ && !gate_([this] { next_sample(); })) return;
+  if (gate_ && !gate_(GatePoint::between_samples, [this] { next_sample(); })) return;
   // Between two samples the engine and the driver agree: the only moment a checkpoint is exact.
   if (!checkpoint_requests_.empty()) {
     const RunCheckpoint cp = checkpoint();
@@ -171,7 +167,16 @@ void ChannelRunner::fail(const std::string& why) {
   handle(engine_.fail(why));
 }
 
+void ChannelRunner::made_safe() {
+  if (engine_.state().run_state != RunState::paused) return finish();
+  if (gate_ && !gate_(GatePoint::stopping, [this] { made_safe(); })) return;
+  paused_ = true;
+  if (on_paused_) on_paused_();
+}
+
 void ChannelRunner::finish() {
+  // The consumers hand over the run's last rows now: a gate that holds samples holds these too.
+  if (gate_ && !gate_(GatePoint::stopping, [this] { finish(); })) return;
   const RunState state = engine_.state().run_state;
   for (auto* c : consumers_) c->on_run_end(state);
   if (done_) done_(state);

@@ -65,10 +65,14 @@ class ChannelRunner {
   void async_resume(const RunCheckpoint& checkpoint, Done done);
   // The checkpoint at the next moment between two samples (storage asks for one with each batch).
   void request_checkpoint(std::function<void(RunCheckpoint)> handler);
-  // A gate asked between every two samples, before checkpoint requests and controls: it returns true to go
-  // on, or false and later calls `go_on` (on the driver's executor) to go on then. The run is not paused
-  // meanwhile, only not taking samples: how storage slows a simulation to what the database takes.
-  using SampleGate = std::function<bool(std::function<void()> go_on)>;
+  // Where the run is when the gate is asked: between two samples, or stopping (its output safe, about to
+  // end or pause, when its last rows go to storage).
+  enum class GatePoint { between_samples, stopping };
+  // A gate asked between every two samples, before checkpoint requests and controls, and once more when the
+  // run stops: it returns true to go on, or false and later calls `go_on` (on the driver's executor) to go
+  // on then. The run is not paused meanwhile, only not taking samples (or not yet reporting its end): how
+  // storage slows a simulation to what the database takes.
+  using SampleGate = std::function<bool(GatePoint point, std::function<void()> go_on)>;
   void set_sample_gate(SampleGate gate) { gate_ = std::move(gate); }
   // Stops between two samples once `samples` samples in all have been taken, without making the output
   // safe: what a daemon crash leaves behind. The run then reports `interrupted`.
@@ -96,6 +100,8 @@ class ChannelRunner {
   void next_sample();
   void on_sample(std::optional<Error> error, const Sample& sample);
   void fail(const std::string& why);
+  // The output is safe: the run ends, or pauses, once the gate lets it.
+  void made_safe();
   void finish();
 
   Driver& driver_;
