@@ -51,6 +51,13 @@ MethodscriptDriver::MethodscriptDriver(boost::asio::any_io_executor executor, co
   speed_ = parse_speed(settings);
   retries_ = static_cast<int>(settings.unsigned_integer("retries").value_or(3));
   bad_lines_limit_ = static_cast<int>(settings.unsigned_integer("bad_lines").value_or(5));
+  // The limits the scripts test: a URI/option key, else the channel's safety limits, else the model's.
+  auto key = [&](const char* name, std::optional<double> channel) {
+    auto given = settings.number(name);
+    return given ? given : channel;
+  };
+  limits_ = ms::resolve_limits(key("v_min", config.limits.v_min_V), key("v_max", config.limits.v_max_V),
+                               key("i_max", config.limits.i_max_A), *model_, where_);
   TransportOptions defaults;
   defaults.write_terminator = "\n";
   defaults.read_terminator = "\n";
@@ -195,13 +202,14 @@ void MethodscriptDriver::start_script(const ms::Script& script, Step done) {
 void MethodscriptDriver::run_setpoint(Step done) {
   ms::Script script;
   try {
-    script = ms::setpoint_script(*setpoint_, *model_);
+    script = ms::setpoint_script(*setpoint_, *model_, limits_);
   } catch (const Error& e) {
     return completions_.post([done = std::move(done), e] { done(e); });
   }
   start_script(script, [this, done = std::move(done)](std::optional<Error> e) {
     if (!e) {
       script_running_ = true;
+      limit_passed_.reset();
       base_t_s_ = last_t_s_;  // the script's timer starts now, on the channel's clock
     }
     done(e);
@@ -224,13 +232,14 @@ void MethodscriptDriver::async_apply(std::size_t channel, const Setpoint& setpoi
   if (!error) error = check_setpoint(capabilities(channel), setpoint);
   if (!error) {
     try {
-      ms::setpoint_script(setpoint, *model_);  // refuse what the model cannot run before touching the cell
+      ms::setpoint_script(setpoint, *model_, limits_);  // refuse what the model cannot run before touching the cell
     } catch (const Error& e) {
       error = e;
     }
   }
   if (error) return completions_.post([done = std::move(done), e = *error] { done(e); });
   setpoint_.reset();  // a reconnection on the way must not restart the setpoint being replaced
+  limit_passed_.reset();  // the engine moved on from the sample past the limit: that is its answer to it
   stop_script([this, setpoint, done = std::move(done)](std::optional<Error> e) mutable {
     auto start = [this, setpoint, done](std::optional<Error> stopped) {
       if (stopped) return done(stopped);
@@ -251,6 +260,17 @@ void MethodscriptDriver::async_next_sample(std::size_t channel, SampleHandler ha
   if (!setpoint_) {
     return completions_.post([this, handler = std::move(handler)] {
       handler(Error(ErrorCode::invalid_state, "no setpoint applied (apply one first)", where_), {});
+    });
+  }
+  if (limit_passed_) {
+    // The sample past the limit went to the engine, which kept the setpoint: the script has left its
+    // loop there and switched the cell off, so restarting the setpoint would only pass the limit again.
+    return completions_.post([this, handler = std::move(handler)] {
+      handler(Error(ErrorCode::instrument_fault,
+                    "the cell passed the channel's safety limit: " + *limit_passed_ +
+                        "; the instrument's script left its loop there and switched the cell off",
+                    where_),
+              {});
     });
   }
   if (!script_running_) {
@@ -338,62 +358,13 @@ void MethodscriptDriver::on_line(const std::string& line, SampleHandler handler)
     s.flags |= sample_flag::compliance;
   }
   if (fresh_) s.flags |= sample_flag::setpoint_start;
+  // The script tests this same reading and leaves its loop past a limit (limits.hpp).
+  if (setpoint_) limit_passed_ = ms::limit_passed(setpoint_->mode, s.voltage_V, s.current_A, limits_);
   fresh_ = false;
   last_t_s_ = s.t_s;
   bad_lines_ = 0;
   failures_ = 0;
   handler(std::nullopt, s);
-}
-
-void MethodscriptDriver::async_measure_impedance(std::size_t channel, const EisParams& params, SpectrumHandler handler) {
-  std::optional<Error> error = check(channel);
-  if (!error) error = check_eis(params);
-  ms::Script script;
-  if (!error) {
-    try {
-      script = ms::impedance_script(params, *model_);
-    } catch (const Error& e) {
-      error = e;
-    }
-  }
-  if (error) return completions_.post([handler = std::move(handler), e = *error] { handler(e, {}); });
-  stop_script([this, script, handler = std::move(handler)](std::optional<Error> e) {
-    if (e) return handler(e, {});
-    start_script(script, [this, handler](std::optional<Error> started) {
-      if (started) return handler(started, {});
-      read_spectrum({}, handler);
-    });
-  });
-}
-
-void MethodscriptDriver::read_spectrum(std::vector<ImpedancePoint> points, SpectrumHandler handler) {
-  // The lowest frequencies take several of their periods each; the timeout covers the slowest point.
-  transport_->async_read(
-      Reply::line().within(sample_wait() + milliseconds(speed_ ? static_cast<long long>(1e5 / *speed_) : 0)),
-      [this, points = std::move(points), handler = std::move(handler)](std::optional<Error> e,
-                                                                       std::vector<std::string> lines) mutable {
-        if (e) return handler(Error(e->code(), "impedance measurement: " + std::string(e->message()), where_), {});
-        ms::DeviceError error;
-        switch (ms::classify(lines[0], &error)) {
-          case ms::LineKind::script_end: return handler(std::nullopt, std::move(points));
-          case ms::LineKind::error: return handler(script_error(error), {});
-          case ms::LineKind::package: {
-            try {
-              ms::Package p = ms::parse_package(lines[0]);
-              const auto *f = p.find("dc"), *re = p.find("cc"), *im = p.find("cd");
-              if (!f || !re || !im || !(f->value > 0) || !std::isfinite(re->value) || !std::isfinite(im->value)) {
-                throw Error(ErrorCode::instrument_fault, "impedance package \"" + printable(lines[0]) + "\" is incomplete");
-              }
-              points.push_back({f->value, {re->value, im->value}});
-            } catch (const Error& bad) {
-              log_->warn("{}: skipped an impedance point: {}", where_, bad.message());
-            }
-            break;
-          }
-          default: break;
-        }
-        read_spectrum(std::move(points), std::move(handler));
-      });
 }
 
 void MethodscriptDriver::async_safe(std::size_t channel, DoneHandler done) {

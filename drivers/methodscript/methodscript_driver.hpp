@@ -5,7 +5,8 @@
 // against the instrument's answer to `t`), speed (an emulator's time factor: "realtime", "max" or
 // simulated seconds per wall second; it scales how long to wait for the next sample), retries (how many
 // consecutive link failures are survived by reconnecting, default 3), bad_lines (how many unreadable
-// lines in a row are skipped, default 5).
+// lines in a row are skipped, default 5), v_min, v_max, i_max (the limits the scripts test, in V and A;
+// default: the channel's safety limits, else the model's window and no current test).
 //
 // Each setpoint runs as one script (drivers/methodscript/script.hpp) that streams a package per sample
 // period; a new setpoint aborts the running script with `Z` first. Samples carry the channel's time: the
@@ -14,7 +15,10 @@
 // present setpoint again; past `retries` the sample read fails with an error that names the cause, and
 // the channel runner then makes the channel safe. A device error (`!XXXX`) fails the operation with
 // the manual's meaning and the script line it points to. safe() aborts and runs a `cell_off` script,
-// because a script that stopped on a runtime error leaves the cell on.
+// because a script that stopped on a runtime error leaves the cell on. Every script tests its readings
+// against the limits and leaves its loop past one (drivers/methodscript/limits.hpp), so the cell is
+// switched off even when the host is gone; with the host there, the sample past the limit is delivered
+// and, unless the engine moves on from it, the next read fails with an instrument_fault naming it.
 #pragma once
 
 #include <chrono>
@@ -88,6 +92,8 @@ class MethodscriptDriver final : public Driver {
   bool script_running_ = false;           // a setpoint script streams
   std::optional<Setpoint> setpoint_;      // the setpoint to keep running
   methodscript::Script script_;           // the last script sent (to quote its lines in errors)
+  methodscript::ScriptLimits limits_;     // what the scripts test
+  std::optional<std::string> limit_passed_;  // the running script's last reading passed this limit
   double base_t_s_ = 0;                   // channel time at which the running script's timer started
   double last_t_s_ = 0;                   // channel time of the last sample delivered
   bool fresh_ = false;                    // the next sample is the first of a setpoint

@@ -41,6 +41,18 @@ void package_body(std::vector<std::string>& s) {
   s.insert(s.end(), {"  timer_get t", "  pck_start", "    pck_add t", "    pck_add p", "    pck_add c", "  pck_end"});
 }
 
+// The end of a loop that drives the cell: the last value sent is tested against the limits, and the
+// loop is left past one. The package goes first, so the host sees the value that ended the loop.
+void loop_end(std::vector<std::string>& s, Mode mode, const ScriptLimits& limits) {
+  auto outside = [&](const char* var, double low, double high) {
+    s.insert(s.end(), {std::string("  if ") + var + " > " + literal(high), "    breakloop",
+                       std::string("  elseif ") + var + " < " + literal(low), "    breakloop", "  endif"});
+  };
+  if (mode == Mode::current) outside("p", limits.v_min_V, limits.v_max_V);
+  if ((mode == Mode::voltage || mode == Mode::sweep) && limits.i_max_A) outside("c", -*limits.i_max_A, *limits.i_max_A);
+  s.push_back("endloop");
+}
+
 void header(std::vector<std::string>& s, const ModelRow& model, int mode) {
   s.insert(s.end(), {"e", "var c", "var p", "var t", "set_pgstat_chan 0", "set_pgstat_mode " + std::to_string(mode)});
   if (model.potential_range) {
@@ -68,7 +80,7 @@ void check_potential(double v, const ModelRow& model, const char* what) {
 }
 
 // Scan loops of a sweep, then a hold at its last vertex.
-void sweep_loops(std::vector<std::string>& s, const Setpoint& sp) {
+void sweep_loops(std::vector<std::string>& s, const Setpoint& sp, const ScriptLimits& limits) {
   const SweepParams& w = sp.sweep;
   const std::string step = literal(w.scan_rate_V_s * sp.sample_period_s);
   const std::string rate = literal(w.scan_rate_V_s);
@@ -92,7 +104,7 @@ void sweep_loops(std::vector<std::string>& s, const Setpoint& sp) {
   auto lsv = [&](double a, double b) {
     s.push_back("meas_loop_lsv p c " + literal(a) + " " + literal(b) + " " + step + " " + rate);
     package_body(s);
-    s.push_back("endloop");
+    loop_end(s, Mode::sweep, limits);
   };
   for (auto [a, b] : first_pass) lsv(a, b);
   if (later > 0 && two) {
@@ -101,7 +113,7 @@ void sweep_loops(std::vector<std::string>& s, const Setpoint& sp) {
     s.push_back("meas_loop_cv p c " + literal(b) + " " + literal(a) + " " + literal(b) + " " + step + " " + rate +
                 " nscans(" + std::to_string(later) + ")");
     package_body(s);
-    s.push_back("endloop");
+    loop_end(s, Mode::sweep, limits);
   } else {
     for (int k = 0; k < later; ++k) {
       double at = w.vertices_V.back();
@@ -114,7 +126,7 @@ void sweep_loops(std::vector<std::string>& s, const Setpoint& sp) {
   const std::string last = literal(w.vertices_V.back());
   s.push_back("meas_loop_ca p c " + last + " " + literal(sp.sample_period_s) + " " + literal(hold_run_time_s));
   package_body(s);
-  s.push_back("endloop");
+  loop_end(s, Mode::sweep, limits);
 }
 
 }  // namespace
@@ -143,6 +155,10 @@ std::string literal(double value) {
 }
 
 Script setpoint_script(const Setpoint& sp, const ModelRow& model) {
+  return setpoint_script(sp, model, model_limits(model));
+}
+
+Script setpoint_script(const Setpoint& sp, const ModelRow& model, const ScriptLimits& limits) {
   if (!(sp.sample_period_s > 0)) {
     throw Error(ErrorCode::invalid_input, "a sample period must be positive", std::string(where));
   }
@@ -175,7 +191,7 @@ Script setpoint_script(const Setpoint& sp, const ModelRow& model) {
       s.insert(s.end(), {"set_range db " + range, "set_autoranging db " + range + " " + range, "set_i 0", "cell_on",
                          "timer_start", "meas_loop_cp p c " + literal(sp.value) + " " + dt + " " + run});
       package_body(s);
-      s.push_back("endloop");
+      loop_end(s, sp.mode, limits);
       break;
     }
     case Mode::voltage:
@@ -185,7 +201,7 @@ Script setpoint_script(const Setpoint& sp, const ModelRow& model) {
       s.insert(s.end(), {"set_e " + literal(sp.value), "cell_on", "timer_start",
                          "meas_loop_ca p c " + literal(sp.value) + " " + dt + " " + run});
       package_body(s);
-      s.push_back("endloop");
+      loop_end(s, sp.mode, limits);
       break;
     case Mode::sweep:
       if (sp.sweep.vertices_V.empty() || !(sp.sweep.scan_rate_V_s > 0) || sp.sweep.cycles < 1) {
@@ -197,7 +213,7 @@ Script setpoint_script(const Setpoint& sp, const ModelRow& model) {
       header(s, model, model.dc_mode);
       current_autorange(s, model);
       s.insert(s.end(), {"set_e " + literal(sp.sweep.start_V), "cell_on", "timer_start"});
-      sweep_loops(s, sp);
+      sweep_loops(s, sp, limits);
       break;
   }
   footer(s);

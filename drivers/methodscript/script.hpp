@@ -8,12 +8,16 @@
 // Every package carries the script's timer (`eb`, seconds since the script started) so that a lost
 // line never shifts the time axis, then the potential and the current. Every script ends with
 // `on_finished: cell_off`, which the instrument runs when the script ends and when it is aborted.
+// Each loop that drives the cell tests the value it just sent against the channel's safety limits and
+// leaves with `breakloop` past one (limits.hpp): the script then ends and on_finished switches the cell
+// off, with or without a host.
 #pragma once
 
 #include <string>
 #include <vector>
 
 #include "core/setpoint.hpp"
+#include "drivers/methodscript/limits.hpp"
 #include "drivers/methodscript/models.hpp"
 
 namespace cyclerd::methodscript {
@@ -32,8 +36,11 @@ struct Script {
 // "-2u", 1e6 -> "1M"; as many significant digits as the value needs (up to 9).
 std::string literal(double value);
 
-// The script that runs `setpoint` on an instrument of `model`. Throws Error(out_of_range or
-// invalid_state) when the model cannot (constant current without a galvanostat, outside the window).
+// The script that runs `setpoint` on an instrument of `model`, leaving its loops past `limits`. Throws
+// Error(out_of_range or invalid_state) when the model cannot (constant current without a galvanostat,
+// outside the window).
+Script setpoint_script(const Setpoint& setpoint, const ModelRow& model, const ScriptLimits& limits);
+// The same within the model's own limits (model_limits).
 Script setpoint_script(const Setpoint& setpoint, const ModelRow& model);
 
 // The script that measures an impedance spectrum at open circuit.

@@ -119,6 +119,127 @@ TEST(SetpointScript, ASweepWithManyVerticesAndCyclesIsRefusedNotTruncated) {
   EXPECT_NO_THROW(setpoint_script(sw, hr()));
 }
 
+// The index of the first line at or after `from` that equals `line` (lines.size() if none).
+std::size_t next_index(const Script& s, const std::string& line, std::size_t from) {
+  return static_cast<std::size_t>(std::find(s.lines.begin() + static_cast<long>(from), s.lines.end(), line) - s.lines.begin());
+}
+
+std::size_t count_lines(const Script& s, const std::string& line) {
+  return static_cast<std::size_t>(std::count(s.lines.begin(), s.lines.end(), line));
+}
+
+std::size_t count_starting(const Script& s, const std::string& prefix) {
+  return static_cast<std::size_t>(
+      std::count_if(s.lines.begin(), s.lines.end(), [&](const std::string& l) { return l.rfind(prefix, 0) == 0; }));
+}
+
+Setpoint constant_current(double amps) {
+  Setpoint cc;
+  cc.mode = Mode::current;
+  cc.value = amps;
+  cc.sample_period_s = 1;
+  return cc;
+}
+
+TEST(ScriptLimitTests, ConstantCurrentLeavesItsLoopWhenThePotentialPassesEitherLimit) {
+  Script s = setpoint_script(constant_current(5e-4), hr(), ScriptLimits{-0.1, 3.2, std::nullopt});
+  const std::size_t loop = index_of(s, "meas_loop_cp p c 500u 1 1M");
+  const std::size_t sent = next_index(s, "  pck_end", loop);
+  const std::size_t end = next_index(s, "endloop", loop);
+  ASSERT_LT(end, s.lines.size());
+  // After the package (the host sees the value that ended the loop), before the loop's end.
+  const std::size_t above = index_of(s, "  if p > 3200m");
+  EXPECT_GT(above, sent);
+  EXPECT_EQ(s.lines[above + 1], "    breakloop");
+  EXPECT_EQ(s.lines[above + 2], "  elseif p < -100m");
+  EXPECT_EQ(s.lines[above + 3], "    breakloop");
+  EXPECT_EQ(s.lines[above + 4], "  endif");
+  EXPECT_EQ(above + 5, end);
+  EXPECT_EQ(count_starting(s, "  if c"), 0u) << "the current is the setpoint: no test on it";
+  EXPECT_LT(end, index_of(s, "on_finished:")) << "after the loop, on_finished switches the cell off";
+}
+
+TEST(ScriptLimitTests, WithoutConfiguredLimitsConstantCurrentTestsTheModelsWindow) {
+  Script hr_script = setpoint_script(constant_current(5e-4), hr());
+  EXPECT_TRUE(has_line(hr_script, "  if p > 6"));
+  EXPECT_TRUE(has_line(hr_script, "  elseif p < -6"));
+  Script lr_script = setpoint_script(constant_current(5e-4), find_model("emstat4-lr", "test"));
+  EXPECT_TRUE(has_line(lr_script, "  if p > 3"));
+  EXPECT_TRUE(has_line(lr_script, "  elseif p < -3"));
+}
+
+TEST(ScriptLimitTests, APotentialHoldTestsTheCurrentOnlyWhenIMaxIsGiven) {
+  Setpoint hold;
+  hold.mode = Mode::voltage;
+  hold.value = 0.01;
+  Script limited = setpoint_script(hold, hr(), ScriptLimits{0, 3, 0.01});
+  const std::size_t above = index_of(limited, "  if c > 10m");
+  ASSERT_LT(above, limited.lines.size());
+  EXPECT_GT(above, index_of(limited, "meas_loop_ca p c 10m 1 1M"));
+  EXPECT_EQ(limited.lines[above + 1], "    breakloop");
+  EXPECT_EQ(limited.lines[above + 2], "  elseif c < -10m");
+  EXPECT_EQ(count_starting(limited, "  if p"), 0u) << "the potential is the setpoint: no test on it";
+  Script unlimited = setpoint_script(hold, hr(), ScriptLimits{0, 3, std::nullopt});
+  EXPECT_EQ(count_starting(unlimited, "  if "), 0u);
+  EXPECT_EQ(count_lines(unlimited, "    breakloop"), 0u);
+}
+
+TEST(ScriptLimitTests, EveryLoopOfASweepTestsTheCurrent) {
+  Setpoint sw;
+  sw.mode = Mode::sweep;
+  sw.sweep = {1.0, {0.5, 1.5, 0.2}, 1e-3, 2};
+  sw.sample_period_s = 1;
+  Script s = setpoint_script(sw, hr(), ScriptLimits{0, 3, 5e-3});
+  const std::size_t loops = count_starting(s, "meas_loop_");
+  EXPECT_GE(loops, 4u) << "linear sweeps and the hold";
+  EXPECT_EQ(count_lines(s, "  if c > 5m"), loops);
+  EXPECT_EQ(count_lines(s, "    breakloop"), 2 * loops);
+}
+
+TEST(ScriptLimitTests, RestAndImpedanceTestNothing) {
+  Setpoint rest;
+  Script r = setpoint_script(rest, hr(), ScriptLimits{0, 3, 1e-3});
+  EXPECT_EQ(count_lines(r, "    breakloop"), 0u);
+  Script z = impedance_script(EisParams{1e5, 1e-2, 10, 5e-3}, hr());
+  EXPECT_EQ(count_lines(z, "    breakloop"), 0u);
+}
+
+TEST(ScriptLimitTests, ResolvedLimitsTakeAbsentPartsFromTheModelAndRefuseImpossibleOnes) {
+  ScriptLimits partial = resolve_limits(std::nullopt, 3.2, std::nullopt, hr(), "ms-1");
+  EXPECT_EQ(partial.v_min_V, hr().v_min_V);
+  EXPECT_EQ(partial.v_max_V, 3.2);
+  EXPECT_FALSE(partial.i_max_A);
+  auto refused = [](std::optional<double> lo, std::optional<double> hi, std::optional<double> i, const std::string& says) {
+    try {
+      resolve_limits(lo, hi, i, find_model("emstat4-lr", "test"), "ms-1");
+      ADD_FAILURE() << "accepted; expected a refusal that says " << says;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::invalid_input);
+      EXPECT_NE(std::string(e.what()).find(says), std::string::npos) << e.what();
+    }
+  };
+  refused(3.0, 2.0, std::nullopt, "below v_max");
+  refused(0.0, 4.0, std::nullopt, "outside the emstat4-lr window");
+  refused(std::nullopt, std::nullopt, 0.05, "i_max");
+  refused(std::nullopt, std::nullopt, 0.0, "i_max");
+}
+
+TEST(ScriptLimitTests, ThePassedLimitIsNamedWithTheReading) {
+  ScriptLimits limits{-0.1, 3.2, 0.01};
+  EXPECT_FALSE(limit_passed(Mode::current, 3.2, 0.02, limits)) << "at the limit is not past it; current is the setpoint";
+  auto above = limit_passed(Mode::current, 3.25, 5e-4, limits);
+  ASSERT_TRUE(above);
+  EXPECT_NE(above->find("3.25 V above v_max 3.2 V"), std::string::npos) << *above;
+  auto below = limit_passed(Mode::current, -0.2, 5e-4, limits);
+  ASSERT_TRUE(below);
+  EXPECT_NE(below->find("-0.2 V below v_min -0.1 V"), std::string::npos) << *below;
+  EXPECT_FALSE(limit_passed(Mode::voltage, 9.0, -0.009, limits)) << "the potential is the setpoint";
+  auto current = limit_passed(Mode::sweep, 1.0, -0.015, limits);
+  ASSERT_TRUE(current);
+  EXPECT_NE(current->find("-0.015 A beyond i_max 0.01 A"), std::string::npos) << *current;
+  EXPECT_FALSE(limit_passed(Mode::rest, 9.0, 1.0, limits));
+}
+
 TEST(ImpedanceScript, MeasuresOpenCircuitFirstThenTheSpectrumAroundIt) {
   EisParams p{1e5, 1e-2, 10, 5e-3};
   Script s = impedance_script(p, hr());

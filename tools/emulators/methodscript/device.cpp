@@ -31,8 +31,11 @@ std::string hex4(unsigned value) {
 }  // namespace
 
 Device::Device(const methodscript::ModelRow& model, std::unique_ptr<sim::CellModel> cell, std::optional<double> speed,
-               FaultPlan faults, Link& link)
-    : model_(model), cell_(std::move(cell)), speed_(speed), faults_(std::move(faults)), link_(link) {}
+               FaultPlan faults, Link& link, std::string state_file)
+    : model_(model), cell_(std::move(cell)), speed_(speed), faults_(std::move(faults)), link_(link),
+      state_file_(std::move(state_file)) {
+  publish();
+}
 
 Device::~Device() {
   abort_ = true;
@@ -125,6 +128,8 @@ void Device::start_script() {
   }
   running_ = true;
   abort_ = false;
+  state_.script_running = true;
+  publish();
   try {
     emit("e", FaultTarget::reply);
   } catch (const RuntimeError&) {
@@ -144,6 +149,8 @@ void Device::run(Program program) {
     // A runtime error ends the script at once: on_finished does not run, the cell stays as it was.
     emit_raw("!" + hex4(e.code) + ": Line " + std::to_string(e.line));
     // Idle before the end is said: the host may send its next command the moment it reads it.
+    state_.script_running = false;
+    publish();
     running_ = false;
     emit_raw("");
     return;
@@ -153,6 +160,8 @@ void Device::run(Program program) {
     exec(program.on_finished);
   } catch (...) {
   }
+  state_.script_running = false;
+  publish();
   running_ = false;
   emit_raw("");
 }
@@ -193,9 +202,23 @@ void Device::exec_one(const Statement& st) {
   } else if (c == "cell_on") {
     cell_on_ = true;
     apply(cell_setpoint_);
+    state_.cell_on = true;
+    publish();
   } else if (c == "cell_off") {
     cell_on_ = false;
     apply(Setpoint{});
+    state_.cell_on = false;
+    publish();
+  } else if (c == "if") {
+    // The first branch whose condition holds runs (an else branch has none); the others are skipped.
+    for (const auto& branch : st.body) {
+      if (branch.args.empty() || compare(value(branch.args[0]), branch.args[1], value(branch.args[2]))) {
+        exec(branch.body);
+        break;
+      }
+    }
+  } else if (c == "breakloop") {
+    throw BreakLoop{};
   } else if (c == "timer_start") {
     timer_start_s_ = cell_->time_s();
   } else if (c == "timer_get") {
@@ -238,6 +261,14 @@ void Device::pace() {
   std::this_thread::sleep_until(wall(cell_->time_s()));
 }
 
+void Device::publish() { state_file_.write(state_); }
+
+void Device::loop_ended(const Statement& loop, const char* why) {
+  state_.loop = loop.command;
+  state_.loop_end = why;
+  publish();
+}
+
 void Device::body(const Statement& loop) {
   // Where the link can tell, the cell does not run ahead of a host that has not read the last package
   // yet: a real instrument's host reads as it arrives, and the simulated clock must not outrun it.
@@ -246,6 +277,7 @@ void Device::body(const Statement& loop) {
   }
   if (abort_) {
     emit_raw("*");
+    loop_ended(loop, "abort");
     throw Aborted{};
   }
   pace();
@@ -258,8 +290,16 @@ void Device::points(const Statement& loop, double interval_s, std::size_t count)
     Sample s = cell_->advance(interval_s);
     vars_[loop.args[0]] = {measured_potential ? "ab" : "da", s.voltage_V};
     if (loop.command != "meas_loop_ocp") vars_[loop.args[1]] = {"ba", s.current_A};
-    body(loop);
+    state_.potential_V = s.voltage_V;
+    state_.current_A = s.current_A;
+    try {
+      body(loop);
+    } catch (const BreakLoop&) {
+      loop_ended(loop, "breakloop");
+      return;
+    }
   }
+  loop_ended(loop, "run_time");
 }
 
 void Device::measure(const Statement& loop) {
@@ -318,9 +358,15 @@ void Device::measure(const Statement& loop) {
       if (speed_) std::this_thread::sleep_for(std::chrono::duration<double>((2.0 / f + 0.01) / *speed_));
       if (abort_) {
         emit_raw("*");
+        loop_ended(loop, "abort");
         throw Aborted{};
       }
-      exec(loop.body);
+      try {
+        exec(loop.body);
+      } catch (const BreakLoop&) {
+        loop_ended(loop, "breakloop");
+        break;
+      }
     }
   }
   emit_raw("*");

@@ -6,6 +6,8 @@
 // Behaviour at the cable: a cut does not stop the instrument (a running script runs on, its output is
 // lost); `Z` aborts a script, the loop ends with `*`, on_finished runs, the empty line follows; a
 // runtime error ends the script without on_finished, so the cell stays on as the real device leaves it.
+// `breakloop` (in an `if` of a loop's body) leaves the loop as the device does: the loop ends with `*`
+// and the script goes on after `endloop`.
 #pragma once
 
 #include <atomic>
@@ -24,14 +26,16 @@
 #include "tools/emulators/methodscript/faults.hpp"
 #include "tools/emulators/methodscript/link.hpp"
 #include "tools/emulators/methodscript/script_program.hpp"
+#include "tools/emulators/methodscript/state_file.hpp"
 
 namespace cyclerd::emulator {
 
 class Device {
  public:
-  // `speed`: simulated seconds per wall second; nullopt: as fast as possible.
+  // `speed`: simulated seconds per wall second; nullopt: as fast as possible. `state_file`: where tests
+  // read what the instrument does (state_file.hpp); empty: nowhere.
   Device(const methodscript::ModelRow& model, std::unique_ptr<sim::CellModel> cell, std::optional<double> speed,
-         FaultPlan faults, Link& link);
+         FaultPlan faults, Link& link, std::string state_file = {});
   ~Device();
 
   // Serves the link until the process is stopped.
@@ -42,7 +46,8 @@ class Device {
     std::string type = "aa";
     double value = 0;
   };
-  struct Aborted {};  // thrown inside a loop when `Z` arrives
+  struct Aborted {};    // thrown inside a loop when `Z` arrives
+  struct BreakLoop {};  // thrown by `breakloop`, caught by the innermost measurement loop
   struct RuntimeError {
     unsigned code;
     int line;
@@ -59,6 +64,8 @@ class Device {
   double value(const std::string& arg) const;
   void apply(const Setpoint& sp);
   void pace();
+  void loop_ended(const Statement& loop, const char* why);
+  void publish();
 
   // Output through the cable, with the fault plan applied (packages and command replies).
   void emit(const std::string& line, FaultTarget target);
@@ -86,6 +93,9 @@ class Device {
   double timer_start_s_ = 0;
   std::chrono::steady_clock::time_point pace_wall_{};
   double pace_sim_s_ = 0;
+
+  StateFile state_file_;
+  DeviceState state_;                     // what state_file_ says (the script thread's while it runs)
 };
 
 }  // namespace cyclerd::emulator

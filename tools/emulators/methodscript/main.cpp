@@ -3,6 +3,7 @@
 //
 //   methodscript-emulator --pty [--model emstat4-hr] [--preset zns-znse] [--mass-mg 1] [--seed 1]
 //                         [--speed max|realtime|N] [--fault disconnect:at=500,down_ms=300 ...]
+//                         [--state-file FILE]
 //   methodscript-emulator --tcp 0 ...
 //
 // The first line on stdout says where to connect ("pty /dev/pts/4" or "tcp 127.0.0.1:40123").
@@ -28,6 +29,7 @@ int main(int argc, char** argv) {
   double mass_mg = 1.0;
   std::uint64_t seed = 1;
   std::vector<std::string> fault_texts;
+  std::string state_file;
   app.add_flag("--pty", pty, "listen on a new pseudo-terminal");
   app.add_option("--tcp", tcp_port, "listen on 127.0.0.1:PORT (0: any free port)");
   app.add_option("--model", model_name, "emstat4-hr, emstat4-lr or emstat-pico");
@@ -36,6 +38,7 @@ int main(int argc, char** argv) {
   app.add_option("--seed", seed, "the cell's noise seed");
   app.add_option("--speed", speed_text, "simulated seconds per wall second: max, realtime or a number");
   app.add_option("--fault", fault_texts, "KIND:key=value,... (see faults.hpp); repeatable");
+  app.add_option("--state-file", state_file, "write what the instrument does to FILE (for tests; see state_file.hpp)");
   CLI11_PARSE(app, argc, argv);
   if (pty == (tcp_port >= 0)) {
     std::cerr << "methodscript-emulator: give exactly one of --pty and --tcp PORT\n";
@@ -59,7 +62,8 @@ int main(int argc, char** argv) {
     auto cell = std::make_unique<sim::CellModel>(sim::load_preset(preset), mass_mg / 1000, seed);
     auto link = pty ? emulator::open_pty_link() : emulator::open_tcp_link(static_cast<unsigned short>(tcp_port));
     std::signal(SIGPIPE, SIG_IGN);
-    emulator::Device device(model, std::move(cell), speed, emulator::FaultPlan(std::move(rules)), *link);
+    emulator::Device device(model, std::move(cell), speed, emulator::FaultPlan(std::move(rules)), *link,
+                            state_file);
     std::cout << link->describe() << std::endl;
     device.serve();
   } catch (const std::exception& e) {

@@ -71,7 +71,27 @@ const CommandRow* find_command(const std::string& name) {
   return nullptr;
 }
 
+constexpr std::array<std::string_view, 6> comparisons{{"<", "<=", ">", ">=", "==", "!="}};
+
+// An open block while parsing: a measurement loop (lines go to its body) or an `if` (lines go to its
+// last branch).
+struct Block {
+  Statement* statement;
+  bool loop;
+  bool has_else = false;
+  std::vector<Statement>& lines() const { return loop ? statement->body : statement->body.back().body; }
+};
+
 }  // namespace
+
+bool compare(double left, const std::string& op, double right) {
+  if (op == "<") return left < right;
+  if (op == "<=") return left <= right;
+  if (op == ">") return left > right;
+  if (op == ">=") return left >= right;
+  if (op == "==") return left == right;
+  return left != right;
+}
 
 std::optional<double> parse_literal(const std::string& text) {
   std::size_t i = 0;
@@ -94,7 +114,7 @@ ParseResult parse_script(const std::vector<std::string>& lines, bool has_galvano
   ParseResult result;
   Program program;
   std::vector<Statement>* target = &program.main;
-  std::vector<Statement*> open_loops;  // innermost last
+  std::vector<Block> open_blocks;  // innermost last
   bool in_on_finished = false;
   auto fail = [&](unsigned c, int line, int column) {
     result.error = {c, line, column};
@@ -108,24 +128,69 @@ ParseResult parse_script(const std::vector<std::string>& lines, bool has_galvano
     std::vector<Token> tokens = split(lines[n]);
     if (tokens.empty()) continue;
     const std::string& name = tokens[0].text;
-    std::vector<Statement>& into = open_loops.empty() ? *target : open_loops.back()->body;
+    std::vector<Statement>& into = open_blocks.empty() ? *target : open_blocks.back().lines();
     if (name == "var") {
       if (tokens.size() != 2 || !is_identifier(tokens[1].text)) return fail(code::script_syntax, line_no, tokens[0].column);
       if (!declared(tokens[1].text)) program.variables.push_back(tokens[1].text);
       continue;
     }
     if (name == "on_finished:") {
-      if (!open_loops.empty() || in_on_finished) return fail(code::script_syntax, line_no, tokens[0].column);
+      if (!open_blocks.empty() || in_on_finished) return fail(code::script_syntax, line_no, tokens[0].column);
       in_on_finished = true;
       target = &program.on_finished;
+      continue;
+    }
+    if (name == "if" || name == "elseif") {
+      // A condition: a declared variable, a comparison, a literal or a declared variable.
+      if (tokens.size() != 4) return fail(code::script_bad_argument, line_no, tokens[0].column);
+      if (!declared(tokens[1].text)) return fail(code::script_variable_undefined, line_no, tokens[1].column);
+      if (std::find(comparisons.begin(), comparisons.end(), tokens[2].text) == comparisons.end()) {
+        return fail(code::script_bad_argument, line_no, tokens[2].column);
+      }
+      if (!parse_literal(tokens[3].text) && !declared(tokens[3].text)) {
+        return fail(code::script_variable_undefined, line_no, tokens[3].column);
+      }
+      Statement branch{line_no, "branch", {tokens[1].text, tokens[2].text, tokens[3].text}, {}};
+      if (name == "if") {
+        into.push_back(Statement{line_no, "if", {}, {}});
+        into.back().body.push_back(std::move(branch));
+        open_blocks.push_back({&into.back(), false});
+        continue;
+      }
+      if (open_blocks.empty() || open_blocks.back().loop || open_blocks.back().has_else) {
+        return fail(code::script_syntax, line_no, tokens[0].column);
+      }
+      open_blocks.back().statement->body.push_back(std::move(branch));
+      continue;
+    }
+    if (name == "else" || name == "endif") {
+      if (tokens.size() != 1 || open_blocks.empty() || open_blocks.back().loop ||
+          (name == "else" && open_blocks.back().has_else)) {
+        return fail(code::script_syntax, line_no, tokens[0].column);
+      }
+      if (name == "endif") {
+        open_blocks.pop_back();
+      } else {
+        open_blocks.back().has_else = true;
+        open_blocks.back().statement->body.push_back(Statement{line_no, "branch", {}, {}});
+      }
+      continue;
+    }
+    if (name == "breakloop") {
+      // Leaves the innermost loop, so there must be one around it (an `if` alone is not a loop).
+      bool in_loop = std::any_of(open_blocks.begin(), open_blocks.end(), [](const Block& b) { return b.loop; });
+      if (tokens.size() != 1 || !in_loop) return fail(code::script_syntax, line_no, tokens[0].column);
+      into.push_back(Statement{line_no, "breakloop", {}, {}});
       continue;
     }
     const CommandRow* row = find_command(name);
     if (!row) return fail(code::script_unknown_command, line_no, tokens[0].column);
     if (row->galvanostat_only && !has_galvanostat) return fail(code::not_supported, line_no, tokens[0].column);
     if (name == "endloop") {
-      if (open_loops.empty() || tokens.size() != 1) return fail(code::script_syntax, line_no, tokens[0].column);
-      open_loops.pop_back();
+      if (open_blocks.empty() || !open_blocks.back().loop || tokens.size() != 1) {
+        return fail(code::script_syntax, line_no, tokens[0].column);
+      }
+      open_blocks.pop_back();
       continue;
     }
     Statement st{line_no, name, {}, {}};
@@ -159,9 +224,9 @@ ParseResult parse_script(const std::vector<std::string>& lines, bool has_galvano
       st.args.push_back(t.text);
     }
     into.push_back(std::move(st));
-    if (row->loop) open_loops.push_back(&into.back());
+    if (row->loop) open_blocks.push_back({&into.back(), true});
   }
-  if (!open_loops.empty()) return fail(code::script_syntax, static_cast<int>(lines.size()), 1);
+  if (!open_blocks.empty()) return fail(code::script_syntax, static_cast<int>(lines.size()), 1);
   result.program = std::move(program);
   return result;
 }

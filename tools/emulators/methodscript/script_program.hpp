@@ -9,6 +9,8 @@
 namespace cyclerd::emulator {
 
 // One script line: a command, its arguments, and (for measurement loops) the lines up to `endloop`.
+// An `if` holds its branches as statements named "branch": the condition's three arguments (variable,
+// comparison, value) and the lines up to the next elseif/else/endif; an `else` branch has none.
 struct Statement {
   int line = 0;                    // 1-based line number within the script (the `e` line is line 1)
   std::string command;
@@ -36,6 +38,9 @@ struct ParseResult {
   ScriptError error;
 };
 ParseResult parse_script(const std::vector<std::string>& lines, bool has_galvanostat);
+
+// Whether `left op right` holds for a comparison of `if`/`elseif` (<, <=, >, >=, ==, !=).
+bool compare(double left, const std::string& op, double right);
 
 // A literal argument (integer mantissa with an optional SI prefix or `i`), or nullopt if it is not one.
 std::optional<double> parse_literal(const std::string& text);
