@@ -10,7 +10,12 @@
 #include <sstream>
 #include <thread>
 
+#include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/streambuf.hpp>
+#include <boost/asio/write.hpp>
 
 #include "drivers/methodscript/methodscript_driver.hpp"
 #include "protocols/library.hpp"
@@ -121,6 +126,37 @@ TEST_P(Limits, AConnectedHostFailsTheRunNamingTheLimitAndTheValue) {
   std::map<std::string, std::string> device = read_state(state_file);
   EXPECT_EQ(device["cell"], "off");
   std::remove(state_file.c_str());
+}
+
+// What the emulator answers to `script` (lines without the empty line that ends it), over TCP.
+std::string answer_to(const std::string& script) {
+  test::EmulatorProcess emulator("methodscript-emulator", {"--tcp", "0"}, 0);
+  const std::string address = emulator.uri().substr(std::string("tcp://").size());
+  io_context io;
+  boost::asio::ip::tcp::socket socket(io);
+  boost::asio::ip::tcp::resolver resolver(io);
+  boost::asio::connect(socket, resolver.resolve(address.substr(0, address.rfind(':')), address.substr(address.rfind(':') + 1)));
+  boost::asio::write(socket, boost::asio::buffer(script + "\n\n"));
+  boost::asio::streambuf reply;
+  boost::asio::read_until(socket, reply, '\n');
+  std::string line;
+  std::istream in(&reply);
+  std::getline(in, line);
+  return line;
+}
+
+TEST(EmulatorConditions, MisplacedBreakloopElseAndEndifAreSyntaxErrorsAtTheirLine) {
+  const std::string head = "e\nvar p\nvar c\n";
+  EXPECT_EQ(answer_to(head + "breakloop"), "e!4000: Line 4, Col 1") << "breakloop outside any loop";
+  EXPECT_EQ(answer_to(head + "meas_loop_ocp p 1 10\n  else\nendloop"), "e!4000: Line 5, Col 3") << "else without if";
+  EXPECT_EQ(answer_to(head + "meas_loop_ocp p 1 10\n  if p > 1\nendloop"), "e!4000: Line 6, Col 1")
+      << "endloop inside an open if";
+  EXPECT_EQ(answer_to(head + "meas_loop_ocp p 1 10\n  if q > 1\n  endif\nendloop"), "e!4007: Line 5, Col 6")
+      << "an undeclared variable";
+  EXPECT_EQ(answer_to(head + "meas_loop_ocp p 1 10\n  if p => 1\n  endif\nendloop"), "e!4002: Line 5, Col 8")
+      << "an unknown comparison";
+  EXPECT_EQ(answer_to(head + "meas_loop_ocp p 1m 1\n  if p > 1\n    breakloop\n  else\n  endif\nendloop"), "e")
+      << "a well-formed test is accepted";
 }
 
 INSTANTIATE_TEST_SUITE_P(Emulator, Limits, testing::Values("pty", "tcp"));
