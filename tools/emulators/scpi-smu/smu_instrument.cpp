@@ -113,12 +113,23 @@ Setpoint SmuInstrument::drive() const {
 void SmuInstrument::advance_to(double now_s) {
   // A current-limited voltage source that reaches its level in the interval holds the level for the
   // rest of it: the cell model stops on the limit, so the interval is finished under the new drive.
+  const double max_step_s = cell_->params().max_step_s;
   for (int leg = 0; leg < 4 && now_s - t_s_ > 1e-12;) {
-    // At most one model step at a time, so the current of the step is the current of the whole chunk.
-    const double dt = std::min(now_s - t_s_, cell_->params().max_step_s);
     Setpoint sp = drive();
-    sp.sample_period_s = dt;
-    cell_->apply(sp);
+    // The cell is told only when the drive changes. Told again at every chunk, a voltage hold would
+    // take the sign of the rounding between its level and the cell's voltage for the direction of its
+    // hysteresis branch, and the branch would chatter (amps at a held level between list segments).
+    if (!applied_ || sp.mode != applied_->mode || sp.value != applied_->value ||
+        sp.stop_above_V != applied_->stop_above_V || sp.stop_below_V != applied_->stop_below_V) {
+      sp.sample_period_s = max_step_s;
+      cell_->apply(sp);
+      applied_ = sp;
+      applied_at_s_ = t_s_;
+    }
+    // One model step at a time (its grid starts at the apply), so the step's current is the chunk's.
+    const double since_s = t_s_ - applied_at_s_;
+    const double grid_s = (std::floor(since_s / max_step_s + 1e-9) + 1) * max_step_s - since_s;
+    const double dt = std::min(now_s - t_s_, grid_s);
     const double cell_t_s = cell_->time_s();
     const Sample s = cell_->advance(dt);
     const double took_s = s.has(sample_flag::limit_reached) ? std::max(0.0, cell_->time_s() - cell_t_s) : dt;
@@ -127,7 +138,10 @@ void SmuInstrument::advance_to(double now_s) {
     else net_charge_Ah_ += moved_Ah;
     if (output_on_) (moved_Ah > 0 ? protection_.charge_in_Ah : protection_.charge_out_Ah) += std::abs(moved_Ah);
     t_s_ += took_s;
-    if (took_s < dt) ++leg;  // landed on a limit: the rest of the chunk runs under the new drive
+    if (took_s < dt) {
+      ++leg;  // landed on a limit: the cell rests now, the rest of the chunk runs under the new drive
+      applied_.reset();
+    }
   }
   t_s_ = std::max(t_s_, now_s);
 }

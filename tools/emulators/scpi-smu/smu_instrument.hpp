@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,8 @@ class SmuInstrument {
   const SmuModel& model_;
   std::unique_ptr<sim::CellModel> cell_;
   double t_s_ = 0;
+  std::optional<Setpoint> applied_;  // the drive the cell was last given, and when (emulated s)
+  double applied_at_s_ = 0;
   bool output_on_ = false;
   bool himp_ = false;              // *RST/power-on state is NORMal
   bool source_current_ = false;    // power-on source is voltage
