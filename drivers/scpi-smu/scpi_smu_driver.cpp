@@ -197,15 +197,15 @@ std::vector<ScpiSmuDriver::Command> ScpiSmuDriver::apply_commands(const Setpoint
     cmds.push_back({scpi_command(m.current_compliance, i_max_A_)});
     // A sweep's output goes on where the cell already is; the step to the start potential is the first
     // point of the instrument's list, whose reading then holds the step's charge.
-    double level = sp.value;
-    if (sp.mode == Mode::sweep) {
-      level = last_voltage_V_ && *last_voltage_V_ >= v_min_V_ && *last_voltage_V_ <= v_max_V_ ? *last_voltage_V_
-                                                                                          : sp.sweep.start_V;
-    }
-    cmds.push_back({scpi_command(m.voltage_level, level)});
+    cmds.push_back({scpi_command(m.voltage_level, sp.mode == Mode::sweep ? sweep_output_on_V(sp) : sp.value)});
   }
   if (!same_function) cmds.push_back({std::string(m.output_on)});
   return cmds;
+}
+
+double ScpiSmuDriver::sweep_output_on_V(const Setpoint& sp) const {
+  return last_voltage_V_ && *last_voltage_V_ >= v_min_V_ && *last_voltage_V_ <= v_max_V_ ? *last_voltage_V_
+                                                                                      : sp.sweep.start_V;
 }
 
 void ScpiSmuDriver::async_apply(std::size_t channel, const Setpoint& setpoint, DoneHandler done) {
@@ -215,7 +215,9 @@ void ScpiSmuDriver::async_apply(std::size_t channel, const Setpoint& setpoint, D
     completions_.post([done = std::move(done), e = *error] { done(e); });
     return;
   }
-  run(apply_commands(setpoint), [this, setpoint, done](std::optional<Error> e, std::vector<std::string>) {
+  std::optional<double> level;
+  if (setpoint.mode == Mode::sweep) level = sweep_output_on_V(setpoint);
+  run(apply_commands(setpoint), [this, setpoint, level, done](std::optional<Error> e, std::vector<std::string>) {
     if (e) {
       output_on_ = false;  // unknown: safe() will switch it off for sure
       return done(std::move(e));
@@ -224,6 +226,7 @@ void ScpiSmuDriver::async_apply(std::size_t channel, const Setpoint& setpoint, D
     list_mode_ = false;
     swept_.clear();
     sweep_done_s_ = 0;
+    output_level_V_ = level;
     setpoint_ = setpoint;
     setpoint_start_t_s_ = channel_time_now();
     fresh_setpoint_ = true;

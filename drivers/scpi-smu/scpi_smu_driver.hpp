@@ -71,6 +71,8 @@ class ScpiSmuDriver final : public Driver {
   // Reads the error queue until it says 0; an unreadable answer is resynchronised (*OPC?) and asked once more.
   void drain_errors(std::string after, std::vector<std::string> replies, RepliesHandler done, int left, bool resynced);
   std::vector<Command> apply_commands(const Setpoint& sp) const;
+  // Where a sweep's output goes on: the cell's last measured voltage (within the limits), else the start.
+  double sweep_output_on_V(const Setpoint& sp) const;
   void read_with_retries(int attempt, std::optional<Error> last, SampleHandler handler);
   // After a failed exchange: reconnects a lost link or flushes late replies (*OPC?); `then` gets the error
   // that ends all hope (a reconnection that gave up) or nullopt to try again.
@@ -111,6 +113,7 @@ class ScpiSmuDriver final : public Driver {
   // The sweep in progress: seconds of its programme the instrument has run, and readings not yet handed out.
   bool list_mode_ = false;
   double sweep_done_s_ = 0;
+  std::optional<double> output_level_V_;  // the level a sweep's output is at: the next segment's hold point
   std::deque<SmuReading> swept_;
   // The channel's clock: instrument timestamps when the model has them, else the host clock times speed.
   Clock::time_point opened_wall_{};

@@ -35,6 +35,11 @@ void ScpiSmuDriver::run_segment(int attempt, std::optional<Error> last, SampleHa
   SweepSegment seg = plan_segment(list, setpoint_.sweep, sweep_done_s_, setpoint_.sample_period_s, sweep_step_V_,
                                   sweep_segment_s_ * speed_);
   if (seg.levels_V.empty()) return read_with_retries(1, std::nullopt, std::move(handler));
+  // The hold point is where the output is: before the first segment that is the cell's voltage the
+  // output went on at, not the start potential. Held at the start potential, its reading would carry the
+  // step's charging current, and the engine would count that current over the whole time since the
+  // last sample (the apply and the list's loading: seconds of an accelerated emulator's time).
+  if (output_level_V_) seg.levels_V.front() = *output_level_V_;
   std::vector<Command> cmds;
   if (!list_mode_) for (auto c : list.enter) cmds.push_back({std::string(c)});
   for (auto& c : segment_commands(list, seg)) cmds.push_back({std::move(c)});
@@ -61,6 +66,7 @@ void ScpiSmuDriver::run_segment(int attempt, std::optional<Error> last, SampleHa
           // Whatever came back, the instrument has run (or is running) these points: the next segment
           // starts after them, so the sweep never steps back.
           sweep_done_s_ += seg.programme_s();
+          output_level_V_ = seg.levels_V.back();
           std::vector<SmuReading> readings;
           if (!e2) {
             try {
