@@ -3,6 +3,7 @@
 //
 //   scpi-smu-emulator --pty --model keithley-2400 [--preset zns-znse] [--mass-mg 1] [--seed 1]
 //                     [--speed N] [--off-state normal|himp] [--fault drop:at=40 ...] [--report FILE]
+//                     [--trace FILE]
 //   scpi-smu-emulator --tcp 0 --model keithley-2450 ...
 //
 // The first line on stdout says where to connect ("pty /dev/pts/4" or "tcp 127.0.0.1:40123"). With
@@ -65,6 +66,8 @@ int main(int argc, char** argv) {
   app.add_option("--off-state", off_state,
                  "off state at power-on: normal (the instrument's default: 0 V, drains the cell) or himp");
   app.add_option("--report", report, "file for the protection record (JSON), rewritten after every command");
+  std::string trace;
+  app.add_option("--trace", trace, "file for every drive the cell is given: emulated time, mode, value, V, I");
   CLI11_PARSE(app, argc, argv);
   if (pty == (tcp_port >= 0)) {
     std::cerr << "scpi-smu-emulator: give exactly one of --pty and --tcp PORT\n";
@@ -80,6 +83,12 @@ int main(int argc, char** argv) {
     for (const auto& text : fault_texts) rules.push_back(emulator::parse_smu_fault(text));
     emulator::SmuFaultPlan faults(std::move(rules));
     emulator::SmuInstrument smu(model, sim::load_preset(preset), mass_mg / 1000, seed);
+    std::ofstream trace_file;
+    if (!trace.empty()) {
+      trace_file.open(trace, std::ios::trunc);
+      if (!trace_file) throw std::invalid_argument("--trace " + trace + ": cannot write");
+      smu.trace_to(&trace_file);
+    }
     if (off_state == "himp") smu.handle(std::string(model.setup.front()), 0);  // the model's off-state command
     else if (off_state != "normal") throw std::invalid_argument("--off-state " + off_state + ": normal or himp");
     auto link = pty ? emulator::open_pty_link() : emulator::open_tcp_link(static_cast<unsigned short>(tcp_port));

@@ -61,6 +61,10 @@ bool starts_as(const std::string& text, std::string_view pattern) {
   return text.rfind(upper(std::string(pattern.substr(0, pattern.find("{}")))), 0) == 0;
 }
 
+// The last digit of a reading between 1 and 10 V (7 significant digits): a level the host took from a
+// reading is the cell's voltage to within it. Far below any sweep's step (1 mV/s in 1/6 s points: 170 uV).
+constexpr double reading_resolution_V = 1e-6;
+
 std::string number(double x) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%+.6E", x);
@@ -121,10 +125,21 @@ void SmuInstrument::advance_to(double now_s) {
     // hysteresis branch, and the branch would chatter (amps at a held level between list segments).
     if (!applied_ || sp.mode != applied_->mode || sp.value != applied_->value ||
         sp.stop_above_V != applied_->stop_above_V || sp.stop_below_V != applied_->stop_below_V) {
-      sp.sample_period_s = max_step_s;
-      cell_->apply(sp);
       applied_ = sp;
       applied_at_s_ = t_s_;
+      sp.sample_period_s = max_step_s;
+      if (trace_) {
+        *trace_ << t_s_ << ' ' << to_string(sp.mode) << ' ' << sp.value << ' ' << cell_->voltage_V() << ' '
+                << cell_->current_A() << '\n';
+      }
+      // A level within a reading's last digit of the cell's voltage (the output going on at the voltage
+      // just read) leaves the cell where it is: the cell model takes the sign of the smallest
+      // difference for the direction of its hysteresis branch, and a hold at the rest potential whose
+      // rounding pointed the wrong way flipped the branch (0.14 A after 3 s, at the compliance).
+      if (sp.mode == Mode::voltage && std::abs(sp.value - cell_->voltage_V()) < reading_resolution_V) {
+        sp.value = cell_->voltage_V();
+      }
+      cell_->apply(sp);
     }
     // One model step at a time (its grid starts at the apply), so the step's current is the chunk's.
     const double since_s = t_s_ - applied_at_s_;

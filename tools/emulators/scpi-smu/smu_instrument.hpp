@@ -10,6 +10,7 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,9 @@ class SmuInstrument {
   std::vector<std::string> handle(const std::string& line, double now_s);
   // Advances the cell to `now_s` under the present output state.
   void advance_to(double now_s);
+  // Writes a line for every drive the cell is given (emulated time, mode, value, the cell's V and I just
+  // before), so a test can compare what the instrument applied with the programme; nullptr: none.
+  void trace_to(std::ostream* out) { trace_ = out; }
   // Pushes an instrument error (fault injection) onto the error queue.
   void push_error(int code, const std::string& message);
 
@@ -66,6 +70,7 @@ class SmuInstrument {
   double t_s_ = 0;
   std::optional<Setpoint> applied_;  // the drive the cell was last given, and when (emulated s)
   double applied_at_s_ = 0;
+  std::ostream* trace_ = nullptr;
   bool output_on_ = false;
   bool himp_ = false;              // *RST/power-on state is NORMal
   bool source_current_ = false;    // power-on source is voltage
