@@ -118,6 +118,54 @@ TEST_P(SweepOnEveryModel, TheSweepRunsOnTheInstrumentsTimingAndItsReadingsHoldTh
   EXPECT_NEAR(after.current_A, 0, 1e-6);
 }
 
+TEST_P(SweepOnEveryModel, TheFirstReadingHoldsTheLevelTheOutputWentOnAtWhileTheHostLoadsTheList) {
+  io_context io;
+  const SmuModel& model = smu_model(GetParam(), "test");
+  emulator::SmuInstrument smu(model, sim::load_preset("zns-znse"), 1e-3, 1);
+  // A slow host: each line it sends takes 0.2 s of the instrument's time, so seconds pass between the
+  // output going on and the first list running, at the level the output went on at.
+  FakeInstrument link(io, FakeInstrument::Kind::pty, [&](const std::string& line) -> std::optional<std::string> {
+    auto replies = smu.handle(line, smu.time_s() + 0.2);
+    if (replies.empty()) return std::nullopt;
+    std::string out;
+    for (auto& r : replies) out += r + "\n";
+    return out;
+  });
+  nlohmann::json options = {{"model", GetParam()}, {"v_min", 0}, {"v_max", 3.0}, {"i_max", 0.05},
+                            {"speed", 100}, {"sweep_segment_s", 0.5}, {"timeout_ms", 2000}};
+  auto driver = make_driver("scpi-smu", io.get_executor(), {"smu-1", link.uri(), options});
+  ASSERT_FALSE(test::open(io, *driver));
+  ASSERT_FALSE(test::apply(io, *driver, 0, test::rest_setpoint(1.0)));
+  smu.advance_to(smu.time_s() + 600);  // a protocol's rest: the cell settles at its open-circuit voltage
+  Sample rest = test::sample_ok(io, *driver, 0);
+  Setpoint sp;
+  sp.mode = Mode::sweep;
+  sp.sweep = cv_sweep();  // starts at 1.0 V, far below the rest potential: the first list steps there
+  sp.sample_period_s = 1.0;
+  ASSERT_GT(rest.voltage_V - sp.sweep.start_V, 0.3);
+  ASSERT_FALSE(test::apply(io, *driver, 0, sp));
+  const double in0 = smu.protection().charge_in_Ah, out0 = smu.protection().charge_out_Ah;
+  Sample first = test::sample_ok(io, *driver, 0);
+  EXPECT_NEAR(first.voltage_V, rest.voltage_V, 1e-3) << "the hold point is where the output went on";
+  EXPECT_LT(std::abs(first.current_A), 1e-5) << "a hold at the cell's own voltage draws no current";
+  EXPECT_GT(first.t_s - rest.t_s, 3.0) << "the host's lines took their time";
+  // The step to the start potential is a later point, integrated whole; the holds between segments are
+  // counted with their hold points: to the sweep's end the engine's count matches what the cell moved.
+  double charged_Ah = 0, discharged_Ah = 0, last_t = rest.t_s, last_V = 0;
+  for (Sample s = first;; s = test::sample_ok(io, *driver, 0)) {
+    const double dq = s.current_A * (s.t_s - last_t) / 3600;
+    (dq > 0 ? charged_Ah : discharged_Ah) += std::abs(dq);
+    last_t = s.t_s;
+    last_V = s.voltage_V;
+    if (last_t - first.t_s >= sweep_length_s(sp.sweep) && std::abs(last_V - 1.0) < 2e-3) break;
+    ASSERT_LT(last_t - first.t_s, 2 * sweep_length_s(sp.sweep));
+  }
+  const double moved_in = smu.protection().charge_in_Ah - in0, moved_out = smu.protection().charge_out_Ah - out0;
+  ASSERT_GT(moved_out, 0);
+  EXPECT_NEAR(discharged_Ah, moved_out, 0.02 * moved_out);
+  EXPECT_NEAR(charged_Ah, moved_in, 0.02 * moved_in);
+}
+
 INSTANTIATE_TEST_SUITE_P(ScpiSmu, SweepOnEveryModel, testing::Values("keithley-2400", "keithley-2450", "keysight-b2901a"),
                          [](const testing::TestParamInfo<std::string>& p) {
                            std::string name = p.param;
@@ -133,6 +181,59 @@ TEST(SmuEmulatorList, AListLongerThanTheModelTakesIsRefusedWithTooMuchData) {
   auto replies = smu.handle(std::string(model.error_query), 0);
   ASSERT_EQ(replies.size(), 1u);
   EXPECT_EQ(replies[0].rfind("-223,", 0), 0u) << replies[0];
+}
+
+// The emulated SMU as a voltage source at `level_V` (output on), from a rest of `rest_s` at 0 A.
+void voltage_source_after_rest(emulator::SmuInstrument& smu, const SmuModel& model, double rest_s) {
+  for (auto c : {model.source_current, model.output_on}) smu.handle(std::string(c), 0);
+  smu.handle(scpi_command(model.voltage_compliance, 3.0), 0);
+  smu.handle(scpi_command(model.current_level, 0.0), 0);
+  smu.advance_to(rest_s);
+}
+
+TEST(SmuEmulatorHold, TheOutputGoingOnAtTheVoltageJustReadLeavesTheCellAtRest) {
+  const SmuModel& model = smu_model("keithley-2400", "test");
+  emulator::SmuInstrument smu(model, sim::load_preset("zns-znse"), 1e-3, 1);
+  voltage_source_after_rest(smu, model, 600);
+  auto reading = smu.handle(std::string(model.read), 600);
+  ASSERT_EQ(reading.size(), 1u);
+  const double read_V = std::stod(reading[0].substr(0, reading[0].find(',')));  // 7 digits, as a host sees it
+  for (auto c : {model.output_off, model.source_voltage}) smu.handle(std::string(c), 600);
+  smu.handle(scpi_command(model.current_compliance, 0.05), 600);
+  smu.handle(scpi_command(model.voltage_level, read_V), 600);
+  smu.handle(std::string(model.output_on), 600);
+  for (double t = 601; t <= 620; t += 1) {
+    smu.advance_to(t);
+    ASSERT_LT(std::abs(smu.cell().current_A()), 1e-6) << "at " << t << " s";
+  }
+}
+
+TEST(SmuEmulatorHold, ALevelHeldBetweenTwoListsRelaxesWithoutChattering) {
+  const SmuModel& model = smu_model("keysight-b2901a", "test");
+  emulator::SmuInstrument smu(model, sim::load_preset("zns-znse"), 1e-3, 1);
+  voltage_source_after_rest(smu, model, 600);
+  const double v0 = smu.cell().voltage_V();
+  for (auto c : {model.output_off, model.source_voltage}) smu.handle(std::string(c), 600);
+  smu.handle(scpi_command(model.current_compliance, 0.05), 600);
+  smu.handle(scpi_command(model.voltage_level, v0), 600);
+  smu.handle(std::string(model.output_on), 600);
+  // Down 2 mV/s in 0.5 s points for 400 s (0.8 V), then the host is away for 20 s: the level holds.
+  for (auto c : model.list.enter) smu.handle(std::string(c), 600);
+  std::vector<double> levels;
+  for (int k = 1; k <= 800; ++k) levels.push_back(v0 - 1e-3 * k);
+  SweepSegment seg;
+  seg.levels_V = levels;
+  seg.point_s = seg.aperture_s = seg.timing_s = 0.5;
+  for (const auto& c : segment_commands(model.list, seg)) smu.handle(c, 600);
+  ASSERT_EQ(smu.handle(segment_run_query(model.list, seg), 600).size(), 1u);
+  double previous_A = std::abs(smu.cell().current_A());
+  const double t0 = smu.time_s();
+  for (double t = t0 + 0.5; t <= t0 + 20; t += 0.5) {
+    smu.advance_to(t);
+    const double now_A = std::abs(smu.cell().current_A());
+    ASSERT_LE(now_A, previous_A * 1.0001 + 1e-9) << "the current of a held level decays; at +" << t - t0 << " s";
+    previous_A = now_A;
+  }
 }
 
 TEST(SmuEmulatorList, AListRunTakesItsPointsOfEmulatedTimeAndStampsEachReading) {
