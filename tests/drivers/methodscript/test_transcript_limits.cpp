@@ -14,6 +14,7 @@ namespace {
 using boost::asio::io_context;
 using test::header;
 using test::open_exchange;
+using test::rest_script;
 using test::script_end;
 using test::tested_package_body;
 using test::Transcript;
@@ -142,17 +143,7 @@ TEST_F(Transcript, AStepThatEndsOnTheSamplePastTheLimitGoesOnWithTheNextSetpoint
 < *
 <
 < Z!0006
-)" + header(2) + R"(
-> cell_off
-> timer_start
-> meas_loop_ocp p 1 1M
->   timer_get t
->   pck_start
->     pck_add t
->     pck_add p
->   pck_end
-> endloop
-)" + script_end + R"(
+)" + rest_script() + R"(
 < e
 < M000A
 < Peb80F4240u;ab82DC6C0u

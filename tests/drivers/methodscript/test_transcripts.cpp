@@ -15,6 +15,7 @@ using boost::asio::io_context;
 using test::header;
 using test::open_exchange;
 using test::package_body;
+using test::rest_script;
 using test::script_end;
 using test::tested_package_body;
 using test::Transcript;
@@ -182,17 +183,7 @@ TEST_F(Transcript, ImpedanceMeasuresOpenCircuitThenTheSpectrumAroundIt) {
 }
 
 TEST_F(Transcript, ANewSetpointAbortsTheRunningScriptAndReadsItsTail) {
-  device_.play(header(2) + R"(
-> cell_off
-> timer_start
-> meas_loop_ocp p 1 1M
->   timer_get t
->   pck_start
->     pck_add t
->     pck_add p
->   pck_end
-> endloop
-)" + script_end + R"(
+  device_.play(rest_script() + R"(
 < e
 < M000A
 < Peb80F4240u;ab80B71B0u
@@ -250,17 +241,7 @@ TEST_F(Transcript, ARefusedScriptIsAnInstrumentFaultQuotingTheLine) {
 }
 
 TEST_F(Transcript, GarbledLinesAreSkippedARuntimeErrorFailsAndSafeSwitchesTheCellOff) {
-  device_.play(header(2) + R"(
-> cell_off
-> timer_start
-> meas_loop_ocp p 1 1M
->   timer_get t
->   pck_start
->     pck_add t
->     pck_add p
->   pck_end
-> endloop
-)" + script_end + R"(
+  device_.play(rest_script() + R"(
 < e
 < Peb80F4240u;ab80B7#@!
 < tes4_hr1100#Jan 28 2022 11:04:43

@@ -57,6 +57,21 @@ inline const char* script_end = R"(
 >
 )";
 
+// The whole script of a rest (open-circuit potential, cell off) on an EmStat4 HR, as the driver sends it.
+inline std::string rest_script() {
+  return header(2) + R"(
+> cell_off
+> timer_start
+> meas_loop_ocp p 1 1M
+>   timer_get t
+>   pck_start
+>     pck_add t
+>     pck_add p
+>   pck_end
+> endloop
+)" + script_end;
+}
+
 class Transcript : public testing::Test {
  protected:
   void SetUp() override {

@@ -26,7 +26,26 @@ SweepParams cv_sweep() {
   return sweep;
 }
 
-class SweepOnEveryModel : public testing::TestWithParam<std::string> {};
+// The emulated SMU on a pty: each line the host sends takes `host_s` of the instrument's time to arrive.
+FakeInstrument smu_link(io_context& io, emulator::SmuInstrument& smu, double host_s) {
+  return FakeInstrument(io, FakeInstrument::Kind::pty, [&smu, host_s](const std::string& line) -> std::optional<std::string> {
+    auto replies = smu.handle(line, smu.time_s() + host_s);
+    if (replies.empty()) return std::nullopt;
+    std::string out;
+    for (auto& r : replies) out += r + "\n";
+    return out;
+  });
+}
+
+class SweepOnEveryModel : public testing::TestWithParam<std::string> {
+ protected:
+  // The driver for this model on `link`, compliance 0-3 V and 50 mA, half-second list segments.
+  std::unique_ptr<Driver> sweep_driver(io_context& io, FakeInstrument& link) {
+    nlohmann::json options = {{"model", GetParam()}, {"v_min", 0}, {"v_max", 3.0}, {"i_max", 0.05},
+                              {"speed", 100}, {"sweep_segment_s", 0.5}, {"timeout_ms", 2000}};
+    return make_driver("scpi-smu", io.get_executor(), {"smu-1", link.uri(), options});
+  }
+};
 
 TEST_P(SweepOnEveryModel, SegmentsCoverTheProgrammeWithPointsTheModelIntegratesWhole) {
   const SmuModel& model = smu_model(GetParam(), "test");
@@ -61,16 +80,8 @@ TEST_P(SweepOnEveryModel, TheSweepRunsOnTheInstrumentsTimingAndItsReadingsHoldTh
   emulator::SmuInstrument smu(model, sim::load_preset("zns-znse"), 1e-3, 1);
   // The instrument's clock: between commands it does not move (the host is infinitely quick), while a
   // list runs it moves by the list's own timing.
-  FakeInstrument link(io, FakeInstrument::Kind::pty, [&](const std::string& line) -> std::optional<std::string> {
-    auto replies = smu.handle(line, smu.time_s());
-    if (replies.empty()) return std::nullopt;
-    std::string out;
-    for (auto& r : replies) out += r + "\n";
-    return out;
-  });
-  nlohmann::json options = {{"model", GetParam()}, {"v_min", 0}, {"v_max", 3.0}, {"i_max", 0.05},
-                            {"speed", 100}, {"sweep_segment_s", 0.5}, {"timeout_ms", 2000}};
-  auto driver = make_driver("scpi-smu", io.get_executor(), {"smu-1", link.uri(), options});
+  FakeInstrument link = smu_link(io, smu, 0.0);
+  auto driver = sweep_driver(io, link);
   ASSERT_FALSE(test::open(io, *driver));
   ASSERT_FALSE(test::apply(io, *driver, 0, test::rest_setpoint(1.0)));
   Sample rest = test::sample_ok(io, *driver, 0);
@@ -124,16 +135,8 @@ TEST_P(SweepOnEveryModel, TheFirstReadingHoldsTheLevelTheOutputWentOnAtWhileTheH
   emulator::SmuInstrument smu(model, sim::load_preset("zns-znse"), 1e-3, 1);
   // A slow host: each line it sends takes 0.2 s of the instrument's time, so seconds pass between the
   // output going on and the first list running, at the level the output went on at.
-  FakeInstrument link(io, FakeInstrument::Kind::pty, [&](const std::string& line) -> std::optional<std::string> {
-    auto replies = smu.handle(line, smu.time_s() + 0.2);
-    if (replies.empty()) return std::nullopt;
-    std::string out;
-    for (auto& r : replies) out += r + "\n";
-    return out;
-  });
-  nlohmann::json options = {{"model", GetParam()}, {"v_min", 0}, {"v_max", 3.0}, {"i_max", 0.05},
-                            {"speed", 100}, {"sweep_segment_s", 0.5}, {"timeout_ms", 2000}};
-  auto driver = make_driver("scpi-smu", io.get_executor(), {"smu-1", link.uri(), options});
+  FakeInstrument link = smu_link(io, smu, 0.2);
+  auto driver = sweep_driver(io, link);
   ASSERT_FALSE(test::open(io, *driver));
   ASSERT_FALSE(test::apply(io, *driver, 0, test::rest_setpoint(1.0)));
   smu.advance_to(smu.time_s() + 600);  // a protocol's rest: the cell settles at its open-circuit voltage
