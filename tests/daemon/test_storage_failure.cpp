@@ -12,7 +12,9 @@
 namespace cyclerd::test::storage {
 namespace {
 
-const std::string kProtocol = "--protocol rate-capability --param cycles_per_rate=1 --preset zns-znse --mass-mg 1";
+// Four cycles a rate (about 84,000 records): at speed "max" a one-cycle run ended within the writer's first
+// commit period, before storage could fail under it, and the test then saw no pause.
+const std::string kProtocol = "--protocol rate-capability --param cycles_per_rate=4 --preset zns-znse --mass-mg 1";
 
 // Frees the pages of a run's samples, from outside the daemon (its writer reuses them).
 void delete_samples(const fs::path& db, std::int64_t run_id) {
@@ -45,7 +47,7 @@ TEST(StorageFailure, FullDatabasePausesTheRunWithStorageErrorAndRecordingResumes
     Client c(daemon.port());
     result(c, "cells.create", {{"name", "A"}, {"active_mass_mg", 1.0}});
     run_id = result(c, "runs.submit", {{"channel", "sim-1"}, {"cell", "A"}, {"protocol", "rate-capability"},
-                                       {"params", {{"cycles_per_rate", "1"}}}})
+                                       {"params", {{"cycles_per_rate", "4"}}}})
                  .at("run_id");
 
     // The disk fills: a safe pause, not a failure and not a completed run with holes.
