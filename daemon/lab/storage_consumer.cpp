@@ -350,12 +350,10 @@ void StorageConsumer::maybe_submit() {
 }
 
 bool StorageConsumer::room_for_batch(ChannelRunner::GatePoint point, std::function<void()> go_on) {
-  // Between samples, only a batch about to be handed over (its checkpoint asked for) adds to the queue; in
-  // between, the run fills its own batch, which is bounded (kBatchSamples). A stopping run hands over all
-  // it holds (up to a whole batch) when it ends or pauses: without the gate, that batch could meet a queue
-  // the other fast runs filled to its high-water mark, be refused, and pause every run.
+  // Between samples only a batch about to be handed over (its checkpoint asked for) adds to the queue; a
+  // stopping run hands over all it holds (up to kBatchSamples), which must find room like any batch.
   if (point == ChannelRunner::GatePoint::between_samples && !checkpoint_asked_) return true;
-  // Beside the rows: the checkpoint, and the state change (with its event) of a stopping run.
+  // Beside the rows: the checkpoint, and a stopping run's state change with its event.
   const std::size_t extra_rows = point == ChannelRunner::GatePoint::stopping ? 3 : 1;
   const store::QueueBounds size{batch_.row_count() + extra_rows, batch_.byte_size() + checkpoint_bytes_};
   // The writer calls back on its own thread; the run goes on on its executor, if it still exists.
