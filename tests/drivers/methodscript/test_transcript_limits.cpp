@@ -12,6 +12,7 @@ namespace cyclerd {
 namespace {
 
 using boost::asio::io_context;
+using test::cell_off_exchange;
 using test::header;
 using test::open_exchange;
 using test::rest_script;
@@ -111,16 +112,10 @@ TEST_F(Transcript, AScriptThatLeftItsLoopAtALimitFailsTheNextReadNamingTheLimitA
   EXPECT_EQ(error->code(), ErrorCode::instrument_fault);
   EXPECT_NE(std::string(error->what()).find("3.25 V above v_max 3.2 V"), std::string::npos) << error->what();
   // The script has ended: Z finds nothing running, and safe() still switches the cell off.
-  device_.play(R"(
+  device_.play(std::string(R"(
 >
 > Z
-< Z!0006
-> e
-> cell_off
->
-< e
-<
-)");
+< Z!0006)") + cell_off_exchange);
   auto safe = test::safe(io_, *driver, 0);
   expect_transcript_played();
   EXPECT_FALSE(safe) << safe->what();

@@ -12,6 +12,7 @@ namespace cyclerd {
 namespace {
 
 using boost::asio::io_context;
+using test::cell_off_exchange;
 using test::header;
 using test::open_exchange;
 using test::package_body;
@@ -115,17 +116,7 @@ TEST_F(Transcript, CvSweepIsLinearSweepsThenACvWithNscansThenAHold) {
 }
 
 TEST_F(Transcript, RestMeasuresOpenCircuitAndReportsZeroCurrent) {
-  device_.play(header(2) + R"(
-> cell_off
-> timer_start
-> meas_loop_ocp p 10 1M
->   timer_get t
->   pck_start
->     pck_add t
->     pck_add p
->   pck_end
-> endloop
-)" + script_end + R"(
+  device_.play(rest_script("10") + R"(
 < e
 < M000A
 < Peb80F4240u;ab80B71B0u
@@ -259,13 +250,7 @@ TEST_F(Transcript, GarbledLinesAreSkippedARuntimeErrorFailsAndSafeSwitchesTheCel
   EXPECT_EQ(error->code(), ErrorCode::instrument_fault);
   EXPECT_NE(std::string(error->what()).find("0x000F (invalid potential)"), std::string::npos) << error->what();
   // The script stopped without on_finished: safe() sends a script that switches the cell off.
-  device_.play(R"(
-> e
-> cell_off
->
-< e
-<
-)");
+  device_.play(cell_off_exchange);
   auto safe = test::safe(io_, *driver_, 0);
   expect_transcript_played();
   EXPECT_FALSE(safe) << safe->what();

@@ -57,12 +57,22 @@ inline const char* script_end = R"(
 >
 )";
 
-// The whole script of a rest (open-circuit potential, cell off) on an EmStat4 HR, as the driver sends it.
-inline std::string rest_script() {
+// The script safe() sends when none runs to switch the cell off, and the instrument's answer.
+inline const char* cell_off_exchange = R"(
+> e
+> cell_off
+>
+< e
+<
+)";
+
+// The whole script of a rest (open-circuit potential, cell off, a point every `period_s` seconds as a
+// MethodSCRIPT literal) on an EmStat4 HR, as the driver sends it.
+inline std::string rest_script(const std::string& period_s = "1") {
   return header(2) + R"(
 > cell_off
 > timer_start
-> meas_loop_ocp p 1 1M
+> meas_loop_ocp p )" + period_s + R"( 1M
 >   timer_get t
 >   pck_start
 >     pck_add t
