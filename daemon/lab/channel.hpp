@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <tuple>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/strand.hpp>
@@ -80,6 +81,9 @@ struct Channel {
   std::string fault_reason;
   std::deque<std::int64_t> queue;      // run ids, first in first out
   std::unique_ptr<ActiveRun> run;
+  // Runs that ended while storage refused their last rows (the final state among them): kept, consumer and
+  // all, until storage takes the rows (Lab::store_ended_runs), so an end under a storage fault loses nothing.
+  std::vector<std::unique_ptr<ActiveRun>> ended_unstored;
   mutable StatusText status_text;      // a cache of channels.list's entry, kept on the io thread
 };
 

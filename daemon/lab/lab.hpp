@@ -16,6 +16,7 @@
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
 #include "daemon/channels.hpp"
@@ -34,6 +35,8 @@ struct LiveRun {
   RunState state = RunState::queued;
   std::string channel;
   std::uint64_t final_sequence = 0;  // the batch holding its final state; shown once stored
+  bool final_unstored = false;       // its final batch waits for storage (Channel::ended_unstored)
+  RunState shown_until_stored = RunState::running;  // what clients see until then
 };
 
 class Lab final : public ChannelDirectory {
@@ -98,6 +101,9 @@ class Lab final : public ChannelDirectory {
   void storage_status(const store::StorageStatus& status);
   void pause_for_storage(ActiveRun& run, const std::string& why);
   void set_state(std::int64_t run_id, RunState state);
+  // Hands storage the last rows of runs that ended while it refused them; retries every second while any
+  // wait (storage may recover without a `recovered` status: a queue that was full drains).
+  void store_ended_runs();
 
   // recovery.cpp
   void recover();
@@ -112,8 +118,10 @@ class Lab final : public ChannelDirectory {
   std::map<std::int64_t, LiveRun> live_;
   Alerts alerts_;
   std::function<void()> shutdown_done_;
+  bool shutting_down_ = false;  // shutdown() was called: no new retry timers (io.run() must be able to end)
   bool recovery_done_ = false;  // channels that open later recover on their own
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // posted writer callbacks check it
+  std::unique_ptr<boost::asio::steady_timer> ended_retry_;  // store_ended_runs' retry while rows wait
 };
 
 // The protocol of a run as stored: its text (a protocol object) and overrides, parsed again.

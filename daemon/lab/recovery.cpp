@@ -115,7 +115,18 @@ void Lab::recover(Channel& ch) {
 }
 
 void Lab::shutdown(std::function<void()> done) {
+  shutting_down_ = true;
   shutdown_done_ = [this, done = std::move(done)] {
+    // Runs whose last rows storage still refuses: a last try, then they are named. Their stored state is
+    // not final, so the next start resumes them from their last stored checkpoint.
+    ended_retry_.reset();
+    store_ended_runs();
+    for (const auto& ch : channels_) {
+      for (const auto& run : ch->ended_unstored) {
+        spdlog::get("daemon")->error("run {}: its last rows were never stored; the next start resumes it from "
+                                     "its last stored checkpoint", run->run_id);
+      }
+    }
     writer_->flush(std::chrono::seconds(10));
     done();
   };

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
 #include "daemon/lab/lab.hpp"
@@ -177,10 +178,9 @@ void Lab::on_done(Channel& ch, RunState state) {
   }
   run.storage->add_state(state, who, why);
   std::uint64_t sequence = 0;
-  if (!run.storage->submit(run.runner->checkpoint(), &sequence)) {
-    spdlog::get("daemon")->error("run {}: its last rows could not be stored", run.run_id);
-  }
-  live_[run.run_id] = LiveRun{state, ch.config.id, sequence};
+  const bool stored = run.storage->submit(run.runner->checkpoint(), &sequence);
+  const RunState shown_before = live_.count(run.run_id) ? live_[run.run_id].state : RunState::running;
+  live_[run.run_id] = LiveRun{state, ch.config.id, sequence, !stored, shown_before};
   const json details = {{"run_id", run.run_id}, {"channel", ch.config.id}, {"cell", run.cell},
                         {"protocol", run.protocol_name}, {"state", to_string(state)}, {"reason", why}};
   if (state == RunState::completed) alerts_.notify("completed", details);
@@ -194,7 +194,16 @@ void Lab::on_done(Channel& ch, RunState state) {
     }
   }
   const bool shutting_down = run.shutting_down;
-  ch.run.reset();
+  if (stored) {
+    ch.run.reset();
+  } else {
+    // Storage refuses the last rows (it is failing, or its queue is full): they wait in the run's consumer
+    // until it takes them, and the run shows its last state until then. The channel itself is free.
+    spdlog::get("daemon")->error("run {}: {} but storage refused its last rows; they wait for storage", run.run_id,
+                                 why);
+    ch.ended_unstored.push_back(std::move(ch.run));
+    store_ended_runs();
+  }
   if (shutting_down) {
     ch.driver->async_safe(0, [this](std::optional<Error>) {
       for (const auto& c : channels_) {
@@ -205,6 +214,35 @@ void Lab::on_done(Channel& ch, RunState state) {
     return;
   }
   start_next(ch);
+}
+
+void Lab::store_ended_runs() {
+  bool waiting = false;
+  for (auto& ch : channels_) {
+    auto& ended = ch->ended_unstored;
+    for (auto it = ended.begin(); it != ended.end();) {
+      ActiveRun& run = **it;
+      std::uint64_t sequence = 0;
+      // The runner has ended: its checkpoint is final and equal to the one refused.
+      if (!run.storage->submit(run.runner->checkpoint(), &sequence)) {
+        waiting = true;
+        ++it;
+        continue;
+      }
+      spdlog::get("daemon")->info("run {}: its last rows are stored", run.run_id);
+      auto& live = live_[run.run_id];
+      live.final_sequence = sequence;
+      live.final_unstored = false;
+      it = ended.erase(it);
+    }
+  }
+  if (!waiting || ended_retry_ || shutting_down_) return;
+  ended_retry_ = std::make_unique<boost::asio::steady_timer>(io_, std::chrono::seconds(1));
+  ended_retry_->async_wait([this, alive = std::weak_ptr<bool>(alive_)](const boost::system::error_code& e) {
+    if (e || !alive.lock()) return;
+    ended_retry_.reset();
+    store_ended_runs();
+  });
 }
 
 void Lab::pause(std::int64_t run_id, const std::string& who) {
@@ -272,6 +310,7 @@ json Lab::run_status(const store::RunInfo& info) {
   if (const auto it = live_.find(info.id); it != live_.end()) {
     state = it->second.state;
     // A final state is shown once its last rows are stored, so cycles and samples are complete by then.
+    if (is_terminal(state) && it->second.final_unstored) state = it->second.shown_until_stored;
     if (is_terminal(state) && writer_->acknowledged() < it->second.final_sequence) state = RunState::running;
   }
   json out = {{"run_id", info.id}, {"channel", info.channel_id}, {"cell", info.cell_name},
@@ -327,6 +366,7 @@ void Lab::storage_status(const store::StorageStatus& s) {
     }
   } else if (s.kind == K::recovered) {
     log->info("storage recovered: paused runs may be resumed");
+    store_ended_runs();
     for (auto& ch : channels_) {
       if (ch->run && ch->run->paused_by_storage && ch->run->runner->paused()) {
         ch->run->storage->submit(ch->run->runner->checkpoint());

@@ -122,5 +122,79 @@ TEST(StorageFailure, FullDatabasePausesTheRunWithStorageErrorAndRecordingResumes
   fs::remove_all(dir);
 }
 
+// A technician stops a run that storage paused, while the disk is still full. The run's last rows (the
+// samples taken before the pause, the pause and the stop) cannot be stored yet; they must wait in memory
+// until space comes back, not be dropped with the run. Before, the stored run stayed "running" without its
+// tail, and the next start resumed the stopped run.
+TEST(StorageFailure, ARunStoppedWhileTheDiskIsFullKeepsItsLastRowsUntilSpaceComesBack) {
+  const auto dir = make_temp_dir();
+  const auto db = dir / "lab.sqlite";
+  int code = -1;
+  const json old_run = json::parse(cyclerctl("simulate " + kProtocol + " --seed 1 --json --db " + db.string() + " 2>/dev/null", code));
+  ASSERT_EQ(code, 0);
+  const std::int64_t old_id = old_run.at("run_id");
+  const std::int64_t bytes = database_bytes(db);
+  const double cap_mb = static_cast<double>(bytes + bytes / 3) / (1024.0 * 1024.0);
+  const json channels = json::parse(kOneChannel)["channels"];
+
+  std::int64_t run_id = 0, stored_while_full = 0;
+  {
+    DaemonOnFile daemon(dir, lab_config(channels, {{"max_size_mb", cap_mb}}), db);
+    Client c(daemon.port());
+    result(c, "cells.create", {{"name", "A"}, {"active_mass_mg", 1.0}});
+    run_id = result(c, "runs.submit", {{"channel", "sim-1"}, {"cell", "A"}, {"protocol", "rate-capability"},
+                                       {"params", {{"cycles_per_rate", "4"}}}})
+                 .at("run_id");
+    ASSERT_EQ(wait_for_state(c, run_id, "paused", 60), "paused") << read_file(dir / "stderr.txt");
+    stored_while_full = result(c, "runs.get", {{"run_id", run_id}})["samples"];
+
+    result(c, "runs.stop", {{"run_id", run_id}});
+    // The stop is taken (the channel is free) but not yet stored: the run does not show a final state
+    // whose rows are missing.
+    for (int i = 0; i < 50 && result(c, "channels.get", {{"channel", "sim-1"}})["state"] != "idle"; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    EXPECT_EQ(result(c, "channels.get", {{"channel", "sim-1"}})["state"], "idle");
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // a retry or two, still refused
+    EXPECT_NE(result(c, "runs.get", {{"run_id", run_id}})["state"], "stopped");
+    EXPECT_EQ(result(c, "runs.get", {{"run_id", run_id}})["samples"], stored_while_full);
+
+    // Space comes back: the kept rows are stored, and only then is the run shown stopped.
+    delete_samples(db, old_id);
+    ASSERT_EQ(wait_for_state(c, run_id, "stopped", 30), "stopped") << read_file(dir / "stderr.txt");
+    daemon.terminate();
+  }
+
+  // Stored: the stop with who made it, and every sample the run took before its pause, once and in order.
+  {
+    store::Connection c(db.string(), store::OpenMode::read_only);
+    auto st = c.prepare("SELECT state FROM runs WHERE id=?");
+    st.bind(1, run_id);
+    ASSERT_TRUE(st.step());
+    EXPECT_EQ(st.column_text(0), "stopped");
+    auto s = c.prepare("SELECT count(*), min(sample_index), max(sample_index) FROM samples WHERE run_id=?");
+    s.bind(1, run_id);
+    ASSERT_TRUE(s.step());
+    EXPECT_GT(s.column_int(0), stored_while_full) << "the samples that waited in memory were dropped";
+    EXPECT_EQ(s.column_int(1), 0);
+    EXPECT_EQ(s.column_int(2), s.column_int(0) - 1) << "a gap in the run's samples";
+    auto ev = c.prepare("SELECT count(*) FROM events WHERE run_id=? AND kind='state' AND text LIKE 'stopped by%'");
+    ev.bind(1, run_id);
+    ASSERT_TRUE(ev.step());
+    EXPECT_EQ(ev.column_int(0), 1);
+  }
+
+  // The next start leaves the stopped run alone.
+  {
+    DaemonOnFile daemon(dir, lab_config(channels), db);
+    Client c(daemon.port());
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    EXPECT_EQ(result(c, "runs.get", {{"run_id", run_id}})["state"], "stopped");
+    EXPECT_EQ(result(c, "channels.get", {{"channel", "sim-1"}})["state"], "idle");
+    daemon.terminate();
+  }
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace cyclerd::test::storage
