@@ -1,5 +1,5 @@
 // cyclerctl's daemon commands (issue item: status, submit, pause, resume, stop, cancel, skip, note, runs,
-// show, cycles, events, export, protocols list|show|validate|estimate, cells add|list): each exists, and
+// show, wait, cycles, events, export, protocols list|show|validate|estimate, cells add|list): each exists, and
 // with --json prints one JSON object.
 #include <cstdio>
 
@@ -84,6 +84,41 @@ TEST(Cyclerctl, EveryDaemonCommandPrintsOneJsonObjectWithJson) {
   EXPECT_TRUE(noted);
   const json exported = ctl_json(port, "export " + run + " --format csv");
   EXPECT_EQ(exported["text"].get<std::string>().rfind("index,test_time_s", 0), 0u);
+}
+
+// `wait RUN` returns once the run has ended and its rows are stored: 0 for a completed run (with every
+// sample there to export), 1 for one stopped or a wait that timed out, 1 for a run that does not exist.
+TEST(Cyclerctl, WaitReturnsWhenTheRunEndsWithAnExitCodeThatSaysHow) {
+  Daemon daemon(R"({"auth": {"required": false}, "channels": [
+    {"id": "fast", "driver": "sim", "uri": "sim://zns-znse?seed=1", "speed": "max"},
+    {"id": "slow", "driver": "sim", "uri": "sim://zns-znse?seed=2", "speed": 100}]})");
+  const auto port = daemon.port();
+  ctl_json(port, "cells add A --mass-mg 1.0");
+  ctl_json(port, "cells add B --mass-mg 1.0");
+  const json fast = ctl_json(port, "submit --channel fast --cell A --protocol rate-capability --param cycles_per_rate=1");
+  const json slow = ctl_json(port, "submit --channel slow --cell B --protocol long-cycling");
+  const std::string fast_run = std::to_string(fast["run_id"].get<std::int64_t>());
+  const std::string slow_run = std::to_string(slow["run_id"].get<std::int64_t>());
+
+  const auto done = ctl(port, "--json wait " + fast_run + " --every 0.05 --timeout 300");
+  ASSERT_EQ(done.code, 0) << done.text;
+  const json run = json::parse(done.text);
+  EXPECT_EQ(run["state"], "completed");
+  EXPECT_GT(run["samples"].get<std::int64_t>(), 1000);
+  // Nothing of the run comes after the wait: what it reported is what is stored.
+  EXPECT_EQ(ctl_json(port, "show " + fast_run)["samples"], run["samples"]);
+
+  const auto timed_out = ctl(port, "wait " + slow_run + " --every 0.05 --timeout 0.3");
+  EXPECT_EQ(timed_out.code, 1);
+  EXPECT_NE(timed_out.text.find("running"), std::string::npos) << timed_out.text;
+
+  ctl_json(port, "stop " + slow_run);
+  const auto stopped = ctl(port, "wait " + slow_run + " --every 0.05 --timeout 60");
+  EXPECT_EQ(stopped.code, 1);
+  EXPECT_NE(stopped.text.find("stopped"), std::string::npos) << stopped.text;
+
+  EXPECT_EQ(ctl(port, "wait 999 --timeout 1").code, 1);  // no such run: the daemon says so
+  EXPECT_EQ(ctl(port, "wait " + fast_run + " --every 0").code, 2);  // usage
 }
 
 TEST(Cyclerctl, NoDaemonIsExitThreeWithAClearMessage) {

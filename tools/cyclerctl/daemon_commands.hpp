@@ -49,7 +49,7 @@ class DaemonCommands {
   std::shared_ptr<DaemonOptions> options_;
 };
 
-// status, submit, pause, resume, stop, cancel, skip, note, runs, show.
+// status, submit, pause, resume, stop, cancel, skip, note, runs, show, wait.
 void add_run_commands(CLI::App& app, DaemonCommands& commands);
 // cycles, events, analysis, and `export RUN` without --db (daemon_export_hook).
 void add_result_commands(CLI::App& app, DaemonCommands& commands);

@@ -1,7 +1,9 @@
 // Queueing and controlling runs on a running cyclerd: status, submit, pause, resume, stop, cancel, skip,
-// note, runs, show. Tables for people, one JSON object with --json.
+// note, runs, show, wait. Tables for people, one JSON object with --json.
+#include <chrono>
 #include <fstream>
 #include <iostream>
+#include <thread>
 
 #include "tools/cyclerctl/daemon_commands.hpp"
 #include "tools/cyclerctl/table.hpp"
@@ -17,7 +19,41 @@ struct RunArgs {
   std::string channel, cell, protocol, text, state;
   std::vector<std::string> params, tags;
   std::int64_t run = 0;
+  double timeout_s = 0;     // wait: 0 waits for ever
+  double every_s = 0.5;     // wait: between two looks
 };
+
+// The states a run does not leave (an interrupted run goes on when the daemon starts again).
+bool is_final(const std::string& state) {
+  return state == "completed" || state == "failed" || state == "stopped" || state == "cancelled";
+}
+
+// `wait RUN`: asks runs.get on one connection until the run is in a final state (the daemon shows a final
+// state once the run's last rows are stored, so what follows, an export, finds every sample). 0 when it
+// completed; 1 when it ended otherwise or the time ran out, saying which.
+int wait_for_run(RpcClient& rpc, const DaemonOptions& o, const RunArgs& args) {
+  const auto start = std::chrono::steady_clock::now();
+  const auto every = std::chrono::duration<double>(std::max(0.01, args.every_s));
+  for (;;) {
+    const json run = rpc.call("runs.get", {{"run_id", args.run}});
+    const std::string state = run.value("state", std::string());
+    const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const bool out_of_time = !is_final(state) && args.timeout_s > 0 && waited + every.count() > args.timeout_s;
+    if (is_final(state) || out_of_time) {
+      if (o.json) std::cout << run.dump(2) << '\n';
+      else std::cout << "run " << args.run << ": " << state << " (" << text_of(run["samples"]) << " samples)\n";
+      if (state == "completed") return kExitDone;
+      if (out_of_time) {
+        std::cerr << "cyclerctl: run " << args.run << " is still " << state << " after " << fixed(waited, 1) << " s\n";
+      } else {
+        std::cerr << "cyclerctl: run " << args.run << " ended " << state << " (cyclerctl events " << args.run
+                  << " says why)\n";
+      }
+      return kExitRefused;
+    }
+    std::this_thread::sleep_for(every);
+  }
+}
 
 // The channels table; each running channel's progress and time left come from runs.get.
 void print_status(RpcClient& rpc, const json& result) {
@@ -111,6 +147,14 @@ void add_run_commands(CLI::App& app, DaemonCommands& commands) {
         for (const auto& [k, v] : r.items()) std::cout << k << ": " << text_of(v) << '\n';
       });
   show->add_option("run", args->run, "the run id")->required();
+
+  auto* wait = commands.add(app, "wait", "wait until a run ends (exit 0 completed, 1 ended otherwise or timed out)",
+                            [args](RpcClient& rpc, const DaemonOptions& o) { return wait_for_run(rpc, o, *args); });
+  wait->add_option("run", args->run, "the run id")->required();
+  wait->add_option("--timeout", args->timeout_s, "give up after this many seconds (default: wait for ever)")
+      ->check(CLI::NonNegativeNumber);
+  wait->add_option("--every", args->every_s, "seconds between two looks (default 0.5, at least 0.01)")
+      ->check(CLI::PositiveNumber);
 }
 
 }  // namespace cyclerd::ctl
