@@ -27,31 +27,48 @@ void delete_samples(const fs::path& db, std::int64_t run_id) {
   sqlite3_close(h);
 }
 
-TEST(StorageFailure, FullDatabasePausesTheRunWithStorageErrorAndRecordingResumesWithoutLoss) {
-  const auto dir = make_temp_dir();
-  const auto db = dir / "lab.sqlite";
+// A database holding an old run, capped (storage.max_size_mb) with room for about a third of a second one.
+struct NearlyFullDatabase {
+  fs::path dir, db;
+  json old_run;  // the reference too: the same protocol on the same simulated cell (seed 1), undisturbed
+  std::int64_t old_id = 0;
+  double cap_mb = 0;
+  json channels;
+};
+
+void make_nearly_full(NearlyFullDatabase& d) {
+  d.dir = make_temp_dir();
+  d.db = d.dir / "lab.sqlite";
   int code = -1;
-  // The old run, and the reference: the same protocol on the same simulated cell (seed 1), undisturbed.
-  const json old_run = json::parse(cyclerctl("simulate " + kProtocol + " --seed 1 --json --db " + db.string() + " 2>/dev/null", code));
+  d.old_run = json::parse(cyclerctl("simulate " + kProtocol + " --seed 1 --json --db " + d.db.string() + " 2>/dev/null", code));
   ASSERT_EQ(code, 0);
-  const std::int64_t old_id = old_run.at("run_id");
+  d.old_id = d.old_run.at("run_id");
+  const std::int64_t bytes = database_bytes(d.db);
+  d.cap_mb = static_cast<double>(bytes + bytes / 3) / (1024.0 * 1024.0);
+  d.channels = json::parse(kOneChannel)["channels"];
+}
+
+// Submits the protocol on the capped database's daemon and waits until the full disk pauses it: a safe
+// pause, not a failure and not a completed run with holes.
+void submit_until_paused(Client& c, const fs::path& dir, std::int64_t& run_id) {
+  result(c, "cells.create", {{"name", "A"}, {"active_mass_mg", 1.0}});
+  run_id = result(c, "runs.submit", {{"channel", "sim-1"}, {"cell", "A"}, {"protocol", "rate-capability"},
+                                     {"params", {{"cycles_per_rate", "4"}}}})
+               .at("run_id");
+  ASSERT_EQ(wait_for_state(c, run_id, "paused", 60), "paused") << read_file(dir / "stderr.txt");
+}
+
+TEST(StorageFailure, FullDatabasePausesTheRunWithStorageErrorAndRecordingResumesWithoutLoss) {
+  NearlyFullDatabase d;
+  ASSERT_NO_FATAL_FAILURE(make_nearly_full(d));
+  const auto& [dir, db, old_run, old_id, cap_mb, channels] = d;
   const std::int64_t records = old_run["totals"]["records"];
-  // Room for about a third of a second run: it fails part way.
-  const std::int64_t bytes = database_bytes(db);
-  const double cap_mb = static_cast<double>(bytes + bytes / 3) / (1024.0 * 1024.0);
-  const json channels = json::parse(kOneChannel)["channels"];
 
   std::int64_t run_id = 0;
   {
     DaemonOnFile daemon(dir, lab_config(channels, {{"max_size_mb", cap_mb}}), db);
     Client c(daemon.port());
-    result(c, "cells.create", {{"name", "A"}, {"active_mass_mg", 1.0}});
-    run_id = result(c, "runs.submit", {{"channel", "sim-1"}, {"cell", "A"}, {"protocol", "rate-capability"},
-                                       {"params", {{"cycles_per_rate", "4"}}}})
-                 .at("run_id");
-
-    // The disk fills: a safe pause, not a failure and not a completed run with holes.
-    ASSERT_EQ(wait_for_state(c, run_id, "paused", 60), "paused") << read_file(dir / "stderr.txt");
+    ASSERT_NO_FATAL_FAILURE(submit_until_paused(c, dir, run_id));
     EXPECT_EQ(result(c, "channels.get", {{"channel", "sim-1"}})["state"], "paused");
     const json refused = call(c, "runs.resume", {{"run_id", run_id}});
     ASSERT_TRUE(refused.contains("error")) << refused.dump();
@@ -127,25 +144,15 @@ TEST(StorageFailure, FullDatabasePausesTheRunWithStorageErrorAndRecordingResumes
 // until space comes back, not be dropped with the run. Before, the stored run stayed "running" without its
 // tail, and the next start resumed the stopped run.
 TEST(StorageFailure, ARunStoppedWhileTheDiskIsFullKeepsItsLastRowsUntilSpaceComesBack) {
-  const auto dir = make_temp_dir();
-  const auto db = dir / "lab.sqlite";
-  int code = -1;
-  const json old_run = json::parse(cyclerctl("simulate " + kProtocol + " --seed 1 --json --db " + db.string() + " 2>/dev/null", code));
-  ASSERT_EQ(code, 0);
-  const std::int64_t old_id = old_run.at("run_id");
-  const std::int64_t bytes = database_bytes(db);
-  const double cap_mb = static_cast<double>(bytes + bytes / 3) / (1024.0 * 1024.0);
-  const json channels = json::parse(kOneChannel)["channels"];
+  NearlyFullDatabase d;
+  ASSERT_NO_FATAL_FAILURE(make_nearly_full(d));
+  const auto& [dir, db, old_run, old_id, cap_mb, channels] = d;
 
   std::int64_t run_id = 0, stored_while_full = 0;
   {
     DaemonOnFile daemon(dir, lab_config(channels, {{"max_size_mb", cap_mb}}), db);
     Client c(daemon.port());
-    result(c, "cells.create", {{"name", "A"}, {"active_mass_mg", 1.0}});
-    run_id = result(c, "runs.submit", {{"channel", "sim-1"}, {"cell", "A"}, {"protocol", "rate-capability"},
-                                       {"params", {{"cycles_per_rate", "4"}}}})
-                 .at("run_id");
-    ASSERT_EQ(wait_for_state(c, run_id, "paused", 60), "paused") << read_file(dir / "stderr.txt");
+    ASSERT_NO_FATAL_FAILURE(submit_until_paused(c, dir, run_id));
     stored_while_full = result(c, "runs.get", {{"run_id", run_id}})["samples"];
 
     result(c, "runs.stop", {{"run_id", run_id}});
