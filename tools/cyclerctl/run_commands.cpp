@@ -1,5 +1,6 @@
 // Queueing and controlling runs on a running cyclerd: status, submit, pause, resume, stop, cancel, skip,
 // note, runs, show, wait. Tables for people, one JSON object with --json.
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <iostream>
@@ -38,7 +39,7 @@ int wait_for_run(RpcClient& rpc, const DaemonOptions& o, const RunArgs& args) {
     const json run = rpc.call("runs.get", {{"run_id", args.run}});
     const std::string state = run.value("state", std::string());
     const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    const bool out_of_time = !is_final(state) && args.timeout_s > 0 && waited + every.count() > args.timeout_s;
+    const bool out_of_time = !is_final(state) && args.timeout_s > 0 && waited >= args.timeout_s;
     if (is_final(state) || out_of_time) {
       if (o.json) std::cout << run.dump(2) << '\n';
       else std::cout << "run " << args.run << ": " << state << " (" << text_of(run["samples"]) << " samples)\n";
@@ -51,7 +52,9 @@ int wait_for_run(RpcClient& rpc, const DaemonOptions& o, const RunArgs& args) {
       }
       return kExitRefused;
     }
-    std::this_thread::sleep_for(every);
+    // The last look comes when the time is up, not a whole interval later.
+    const double left_s = args.timeout_s > 0 ? args.timeout_s - waited : every.count();
+    std::this_thread::sleep_for(std::chrono::duration<double>(std::min(every.count(), left_s)));
   }
 }
 
