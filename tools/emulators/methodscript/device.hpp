@@ -24,7 +24,7 @@
 #include "drivers/methodscript/models.hpp"
 #include "drivers/sim/model/cell_model.hpp"
 #include "tools/emulators/methodscript/faults.hpp"
-#include "tools/emulators/methodscript/link.hpp"
+#include "tools/emulators/common/link.hpp"
 #include "tools/emulators/methodscript/script_program.hpp"
 #include "tools/emulators/methodscript/state_file.hpp"
 

@@ -19,10 +19,8 @@
 #include <thread>
 #include <vector>
 
-#include <CLI/CLI.hpp>
-
 #include "drivers/sim/model/cell_params.hpp"
-#include "tools/emulators/methodscript/link.hpp"
+#include "tools/emulators/common/command_line.hpp"
 #include "tools/emulators/scpi-smu/smu_faults.hpp"
 #include "tools/emulators/scpi-smu/smu_instrument.hpp"
 
@@ -48,29 +46,19 @@ void write_report(const std::string& path, const cyclerd::emulator::SmuInstrumen
 int main(int argc, char** argv) {
   using namespace cyclerd;
   CLI::App app{"scpi-smu-emulator: an emulated SCPI source-measure unit on a simulated cell"};
-  bool pty = false;
-  int tcp_port = -1;
-  std::string model_name = "keithley-2400", preset = "zns-znse", report;
-  double mass_mg = 1.0, speed = 1.0;
-  std::uint64_t seed = 1;
-  std::vector<std::string> fault_texts;
-  std::string off_state = "normal";
-  app.add_flag("--pty", pty, "listen on a new pseudo-terminal");
-  app.add_option("--tcp", tcp_port, "listen on 127.0.0.1:PORT (0: any free port)");
-  app.add_option("--model", model_name, "keithley-2400, keithley-2450 or keysight-b2901a");
-  app.add_option("--preset", preset, "the simulated cell's preset");
-  app.add_option("--mass-mg", mass_mg, "the cell's active mass in mg");
-  app.add_option("--seed", seed, "the cell's noise seed");
+  emulator::CommonOptions common;
+  common.model = "keithley-2400";
+  std::string report, trace, off_state = "normal";
+  double speed = 1.0;
+  emulator::add_common_options(app, common, "keithley-2400, keithley-2450 or keysight-b2901a", "smu_faults.hpp");
   app.add_option("--speed", speed, "emulated seconds per wall second (> 0)");
-  app.add_option("--fault", fault_texts, "KIND:key=value,... (see smu_faults.hpp); repeatable");
   app.add_option("--off-state", off_state,
                  "off state at power-on: normal (the instrument's default: 0 V, drains the cell) or himp");
   app.add_option("--report", report, "file for the protection record (JSON), rewritten after every command");
-  std::string trace;
   app.add_option("--trace", trace, "file for every drive the cell is given: emulated time, mode, value, V, I");
   CLI11_PARSE(app, argc, argv);
-  if (pty == (tcp_port >= 0)) {
-    std::cerr << "scpi-smu-emulator: give exactly one of --pty and --tcp PORT\n";
+  if (auto why = emulator::link_choice_error(common)) {
+    std::cerr << "scpi-smu-emulator: " << *why << "\n";
     return 2;
   }
   if (!(speed > 0)) {
@@ -78,11 +66,11 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    const SmuModel& model = smu_model(model_name, "--model");
+    const SmuModel& model = smu_model(common.model, "--model");
     std::vector<emulator::SmuFaultRule> rules;
-    for (const auto& text : fault_texts) rules.push_back(emulator::parse_smu_fault(text));
+    for (const auto& text : common.faults) rules.push_back(emulator::parse_smu_fault(text));
     emulator::SmuFaultPlan faults(std::move(rules));
-    emulator::SmuInstrument smu(model, sim::load_preset(preset), mass_mg / 1000, seed);
+    emulator::SmuInstrument smu(model, sim::load_preset(common.preset), common.mass_mg / 1000, common.seed);
     std::ofstream trace_file;
     if (!trace.empty()) {
       trace_file.open(trace, std::ios::trunc);
@@ -91,10 +79,10 @@ int main(int argc, char** argv) {
     }
     if (off_state == "himp") smu.handle(std::string(model.setup.front()), 0);  // the model's off-state command
     else if (off_state != "normal") throw std::invalid_argument("--off-state " + off_state + ": normal or himp");
-    auto link = pty ? emulator::open_pty_link() : emulator::open_tcp_link(static_cast<unsigned short>(tcp_port));
+    auto link = emulator::open_link(common);
     std::signal(SIGPIPE, SIG_IGN);
     std::cout << link->describe() << std::endl;
-    std::mt19937_64 rng(seed);
+    std::mt19937_64 rng(common.seed);
     const auto start = std::chrono::steady_clock::now();
     auto now_s = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() * speed; };
     if (!report.empty()) write_report(report, smu);

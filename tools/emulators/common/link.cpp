@@ -1,4 +1,4 @@
-#include "tools/emulators/methodscript/link.hpp"
+#include "tools/emulators/common/link.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
