@@ -66,7 +66,7 @@ TEST_P(Limits, AnInstrumentThatLostItsHostLeavesTheChargeAtVMaxAndSwitchesTheCel
                                  emulator_args(GetParam(), state_file, {"disconnect:at=5,down_ms=-1"}), 230400);
   io_context io;
   MethodscriptDriver driver(io.get_executor(),
-                            {"ms-limits", emulator.uri_with("timeout_ms=300&backoff_ms=20&reconnect_attempts=1"),
+                            {"ms-limits", emulator.uri_with("timeout_ms=1000&backoff_ms=20&reconnect_attempts=1"),
                              {{"speed", 5000}, {"retries", 1}}, ChannelSafetyLimits{0.0, 2.5, std::nullopt}});
   ASSERT_FALSE(test::open(io, driver));
   ASSERT_FALSE(test::apply(io, driver, 0, test::current_setpoint(5e-4, 1.0)));

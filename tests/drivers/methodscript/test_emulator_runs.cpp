@@ -65,7 +65,7 @@ class OverLink : public testing::TestWithParam<std::string> {};
 TEST_P(OverLink, PassesTheDriverContractChecks) {
   test::EmulatorProcess emulator("methodscript-emulator", emulator_args(GetParam()), 230400);
   io_context io;
-  MethodscriptDriver driver(io.get_executor(), {"ms-1", emulator.uri(), {{"speed", 5000}}});
+  MethodscriptDriver driver(io.get_executor(), {"ms-1", emulator.uri(), {{"speed", 5000}, {"timeout_ms", 2000}}});
   ASSERT_FALSE(test::open(io, driver));
   Capabilities caps = driver.capabilities(0);
   EXPECT_TRUE(caps.supports(Mode::rest));
@@ -95,7 +95,7 @@ TEST_P(OverLink, ActivationCyclesStoreTheSimDriversCapacitiesWithin2Percent) {
   Protocol protocol = library("activation", {"rate=0.5 A/g", "cycles=1", "ocv_rest=1 min"});
   test::EmulatorProcess emulator("methodscript-emulator", emulator_args(GetParam()), 230400);
   io_context io;
-  MethodscriptDriver driver(io.get_executor(), {"ms-1", emulator.uri(), {{"speed", 5000}}});
+  MethodscriptDriver driver(io.get_executor(), {"ms-1", emulator.uri(), {{"speed", 5000}, {"timeout_ms", 2000}}});
   Cycles ms;
   ASSERT_EQ(run(io, driver, protocol, ms), RunState::completed) << ms.failure;
 
@@ -121,7 +121,7 @@ TEST_P(OverLink, CvSweepAndImpedanceMatchTheSimDriver) {
     SCOPED_TRACE(protocol->name);
     test::EmulatorProcess emulator("methodscript-emulator", emulator_args(GetParam()), 230400);
     io_context io;
-    MethodscriptDriver driver(io.get_executor(), {"ms-1", emulator.uri(), {{"speed", 5000}}});
+    MethodscriptDriver driver(io.get_executor(), {"ms-1", emulator.uri(), {{"speed", 5000}, {"timeout_ms", 2000}}});
     Cycles ms;
     ASSERT_EQ(run(io, driver, *protocol, ms), RunState::completed) << ms.failure;
     SimulatedChannel sim(SimulatedCell{"zns-znse", mass_g, 1});
