@@ -2,6 +2,8 @@
 
 #include "schema/sample_summary.hpp"
 
+#include <nlohmann/json.hpp>
+
 namespace cyclerd::store {
 
 RecordStatements::RecordStatements(Connection& db)
@@ -72,7 +74,9 @@ void RecordStatements::insert(const SpectrumRow& s) {
 }
 
 void RecordStatements::insert(const AnalysisRow& a) {
-  analysis_.bind(1, a.run_id).bind(2, a.kind).bind(3, a.key).bind(4, a.unix_time_s).bind(5, a.result_json);
+  analysis_.bind(1, a.run_id).bind(2, a.kind).bind(3, a.key).bind(4, a.unix_time_s);
+  if (a.result) analysis_.bind(5, a.result->dump());
+  else analysis_.bind(5, a.result_json);
   analysis_.run();
 }
 

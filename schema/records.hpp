@@ -3,9 +3,12 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json_fwd.hpp>
 
 namespace cyclerd::store {
 
@@ -102,6 +105,11 @@ struct AnalysisRow {
   std::string key;                           // the result within its kind ("12", "3/charge"); '' if one per run
   double unix_time_s = 0;
   std::string result_json;
+  // Or the result itself, serialized by the writer on its own thread: a producer whose thread is the
+  // bottleneck (an accelerated run's) hands large results over as they are. `result_bytes` estimates
+  // their text for the queue's bounds.
+  std::shared_ptr<const nlohmann::json> result;
+  std::size_t result_bytes = 0;
 };
 
 // What a producer hands the writer in one submission; it is stored in one transaction, all or nothing.
@@ -129,7 +137,7 @@ struct RecordBatch {
     for (const auto& r : checkpoints) n += sizeof r + r.engine_state.size() + r.driver_snapshot.size();
     for (const auto& r : states) n += sizeof r + r.state.size();
     for (const auto& r : spectra) n += sizeof r + r.points_json.size();
-    for (const auto& r : analyses) n += sizeof r + r.kind.size() + r.key.size() + r.result_json.size();
+    for (const auto& r : analyses) n += sizeof r + r.kind.size() + r.key.size() + r.result_json.size() + r.result_bytes;
     return n;
   }
 };

@@ -107,6 +107,9 @@ class Writer {
   // empty, or when storage is failing (submit then says why). Otherwise false, and `ready` is called once,
   // on the writer's thread, when the writer has taken the queue: ask again then, and submit.
   bool room_for(QueueBounds size, std::function<void()> ready);
+  // Commits what is queued now instead of at the next commit period, without waiting (a run's last batch:
+  // its final state is shown once stored).
+  void commit_soon() { queue_.request_flush(); }
   // Rows and bytes queued now (not yet taken by the writer thread).
   QueueBounds queued() const { return queue_.size(); }
   // Asks for a commit now and waits until everything submitted so far is stored; false on timeout or when a

@@ -179,6 +179,7 @@ void Lab::on_done(Channel& ch, RunState state) {
   run.storage->add_state(state, who, why);
   std::uint64_t sequence = 0;
   const bool stored = run.storage->submit(run.runner->checkpoint(), &sequence);
+  if (stored) writer_->commit_soon();  // clients wait for the final state, shown once stored
   const RunState shown_before = live_.count(run.run_id) ? live_[run.run_id].state : RunState::running;
   live_[run.run_id] = LiveRun{state, ch.config.id, sequence, !stored, shown_before};
   const json details = {{"run_id", run.run_id}, {"channel", ch.config.id}, {"cell", run.cell},

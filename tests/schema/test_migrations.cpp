@@ -81,13 +81,13 @@ TEST(Migrations, UpgradeToTwoKeepsVersionOneAnalysisRowsAndMakesTheKeyUsable) {
   {
     Writer writer(path);
     RecordBatch b;
-    b.analyses.push_back({1, "summary", "", 1.7e9, R"({"retention": 0.9})"});
-    b.analyses.push_back({1, "summary", "", 1.7e9 + 1, R"({"retention": 0.8})"});  // replaces the first
-    b.analyses.push_back({1, "cycles", "1", 1.7e9, R"({"cycle_index": 1})"});
+    b.analyses.push_back({1, "summary", "", 1.7e9, R"({"retention": 0.9})", nullptr, 0});
+    b.analyses.push_back({1, "summary", "", 1.7e9 + 1, R"({"retention": 0.8})", nullptr, 0});  // replaces the first
+    b.analyses.push_back({1, "cycles", "1", 1.7e9, R"({"cycle_index": 1})", nullptr, 0});
     ASSERT_TRUE(writer.submit(std::move(b)).accepted());
     ASSERT_TRUE(writer.flush());
     RecordBatch later;
-    later.analyses.push_back({1, "cycles", "1", 1.7e9 + 2, R"({"cycle_index": 1, "final": true})"});
+    later.analyses.push_back({1, "cycles", "1", 1.7e9 + 2, R"({"cycle_index": 1, "final": true})", nullptr, 0});
     ASSERT_TRUE(writer.submit(std::move(later)).accepted());
     ASSERT_TRUE(writer.flush());
   }
