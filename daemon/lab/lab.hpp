@@ -34,9 +34,10 @@ namespace cyclerd::lab {
 struct LiveRun {
   RunState state = RunState::queued;
   std::string channel;
-  std::uint64_t final_sequence = 0;  // the batch holding its final state; shown once stored
-  bool final_unstored = false;       // its final batch waits for storage (Channel::ended_unstored)
-  RunState shown_until_stored = RunState::running;  // what clients see until then
+  // The batch holding its final state; the state is shown once that batch is stored. kNotSubmitted while
+  // storage refuses it (Channel::ended_unstored).
+  std::uint64_t final_sequence = 0;
+  static constexpr std::uint64_t kNotSubmitted = UINT64_MAX;
 };
 
 class Lab final : public ChannelDirectory {

@@ -180,8 +180,7 @@ void Lab::on_done(Channel& ch, RunState state) {
   std::uint64_t sequence = 0;
   const bool stored = run.storage->submit(run.runner->checkpoint(), &sequence);
   if (stored) writer_->commit_soon();  // clients wait for the final state, shown once stored
-  const RunState shown_before = live_.count(run.run_id) ? live_[run.run_id].state : RunState::running;
-  live_[run.run_id] = LiveRun{state, ch.config.id, sequence, !stored, shown_before};
+  live_[run.run_id] = LiveRun{state, ch.config.id, stored ? sequence : LiveRun::kNotSubmitted};
   const json details = {{"run_id", run.run_id}, {"channel", ch.config.id}, {"cell", run.cell},
                         {"protocol", run.protocol_name}, {"state", to_string(state)}, {"reason", why}};
   if (state == RunState::completed) alerts_.notify("completed", details);
@@ -199,7 +198,7 @@ void Lab::on_done(Channel& ch, RunState state) {
     ch.run.reset();
   } else {
     // Storage refuses the last rows (it is failing, or its queue is full): they wait in the run's consumer
-    // until it takes them, and the run shows its last state until then. The channel itself is free.
+    // until it takes them, and the run shows as running until then. The channel itself is free.
     spdlog::get("daemon")->error("run {}: {} but storage refused its last rows; they wait for storage", run.run_id,
                                  why);
     ch.ended_unstored.push_back(std::move(ch.run));
@@ -231,9 +230,7 @@ void Lab::store_ended_runs() {
         continue;
       }
       spdlog::get("daemon")->info("run {}: its last rows are stored", run.run_id);
-      auto& live = live_[run.run_id];
-      live.final_sequence = sequence;
-      live.final_unstored = false;
+      live_[run.run_id].final_sequence = sequence;
       it = ended.erase(it);
     }
   }
@@ -311,7 +308,6 @@ json Lab::run_status(const store::RunInfo& info) {
   if (const auto it = live_.find(info.id); it != live_.end()) {
     state = it->second.state;
     // A final state is shown once its last rows are stored, so cycles and samples are complete by then.
-    if (is_terminal(state) && it->second.final_unstored) state = it->second.shown_until_stored;
     if (is_terminal(state) && writer_->acknowledged() < it->second.final_sequence) state = RunState::running;
   }
   json out = {{"run_id", info.id}, {"channel", info.channel_id}, {"cell", info.cell_name},

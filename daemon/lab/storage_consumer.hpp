@@ -19,6 +19,7 @@
 #include <boost/asio/any_io_executor.hpp>
 
 #include "analysis/gitt.hpp"
+#include "daemon/lab/stored_results.hpp"
 #include "daemon/push/topic_bus.hpp"
 #include "protocols/runner/analysis_feed.hpp"
 #include "protocols/runner/channel_runner.hpp"
@@ -58,10 +59,6 @@ struct StoredRun {
 // the protocol's voltage window.
 analysis::ChannelAnalysisOptions analysis_options(const Protocol& protocol, const StoredRun& run,
                                                   const analysis::GittMaterial& material = {});
-
-// A live result's key within its kind (store::AnalysisRow::key): results of one kind with the same key
-// replace each other. `ordinal` counts the kind's results so far, for rows that carry no index of their own.
-std::string analysis_key(std::string_view kind, const nlohmann::json& row, std::int64_t ordinal);
 
 class StorageConsumer : public RunConsumer {
  public:

@@ -6,6 +6,8 @@
 #include <iostream>
 #include <thread>
 
+#include "core/error.hpp"
+#include "protocols/engine/run_state.hpp"
 #include "tools/cyclerctl/daemon_commands.hpp"
 #include "tools/cyclerctl/table.hpp"
 
@@ -24,9 +26,14 @@ struct RunArgs {
   double every_s = 0.5;     // wait: between two looks
 };
 
-// The states a run does not leave (an interrupted run goes on when the daemon starts again).
+// The states a run does not leave, by the engine's transition table (an interrupted run goes on when the
+// daemon starts again). A state this cyclerctl does not know is not final: it goes on asking.
 bool is_final(const std::string& state) {
-  return state == "completed" || state == "failed" || state == "stopped" || state == "cancelled";
+  try {
+    return is_terminal(run_state_from(state));
+  } catch (const Error&) {
+    return false;
+  }
 }
 
 // `wait RUN`: asks runs.get on one connection until the run is in a final state (the daemon shows a final
