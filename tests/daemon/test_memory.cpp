@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "tests/daemon/daemon_process.hpp"
+#include "tests/daemon/proc_status.hpp"
 
 namespace cyclerd::test {
 namespace {
@@ -32,16 +33,7 @@ struct Resident {
   long anonymous_kB = -1;
 };
 
-Resident resident(pid_t pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  Resident r;
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) r.total_kB = std::strtol(line.c_str() + 6, nullptr, 10);
-    if (line.rfind("RssAnon:", 0) == 0) r.anonymous_kB = std::strtol(line.c_str() + 8, nullptr, 10);
-  }
-  return r;
-}
+Resident resident(pid_t pid) { return {proc_status_kB(pid, "VmRSS"), proc_status_kB(pid, "RssAnon")}; }
 
 // Resident memory once it has stopped changing: the writer commits within 250 ms and the daemon gives
 // freed pages back to the system once a second, so 2 s of readings within 64 kB of one another are past

@@ -3,12 +3,10 @@
 // bounded write queue that disconnects a client which does not read).
 #include <sys/socket.h>
 
-#include <fstream>
-#include <string>
-
 #include <gtest/gtest.h>
 
 #include "tests/daemon/daemon_process.hpp"
+#include "tests/daemon/proc_status.hpp"
 #include "tests/daemon/jsonrpc_spec_cases.hpp"
 #include "tests/daemon/web_client.hpp"
 
@@ -152,15 +150,6 @@ TEST(WsLimits, ConnectionsBeyondTheLimitAreRefused) {
   EXPECT_EQ(first.call(kInfo)["result"]["name"], "cyclerd");
 }
 
-// A process's peak resident memory (VmHWM), 0 when it cannot be read.
-std::size_t peak_resident_bytes(pid_t pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  for (std::string line; std::getline(status, line);) {
-    if (line.rfind("VmHWM:", 0) == 0) return std::stoull(line.substr(6)) * 1024;  // "VmHWM:   12345 kB"
-  }
-  return 0;
-}
-
 // The write bound itself: a client that pipelines requests with large answers and never reads is
 // disconnected once its queue (4 MiB) and the socket buffers are full, and others are served meanwhile.
 TEST(WsLimits, ClientThatNeverReadsIsDisconnectedAtTheWriteQueueBound) {
@@ -178,8 +167,8 @@ TEST(WsLimits, ClientThatNeverReadsIsDisconnectedAtTheWriteQueueBound) {
   WsClient probe(port);
   const auto answer_bytes = probe.call(request).dump().size();
   ASSERT_GT(answer_bytes, 100'000u);
-  const std::size_t resident_before = peak_resident_bytes(daemon.pid());
-  ASSERT_GT(resident_before, 0u);
+  const long peak_before_kB = proc_status_kB(daemon.pid(), "VmHWM");
+  ASSERT_GT(peak_before_kB, 0);
 
   // After each request another client is served: that paces `slow` to the daemon (its requests do not
   // pile up unread in socket buffers), and shows that others are served meanwhile.
@@ -195,8 +184,8 @@ TEST(WsLimits, ClientThatNeverReadsIsDisconnectedAtTheWriteQueueBound) {
   // that 400 requests ask for. Measured as the growth of the daemon's peak resident memory, not from the
   // requests sent: under load the kernel's receive buffer (tcp_rmem, up to 32 MB) holds requests the
   // daemon has not read yet, so they were sent but never answered.
-  const std::size_t growth = peak_resident_bytes(daemon.pid()) - resident_before;
-  EXPECT_LT(growth, std::size_t{32} << 20) << "asked for " << asked_bytes << " bytes of answers";
+  const long growth_kB = proc_status_kB(daemon.pid(), "VmHWM") - peak_before_kB;
+  EXPECT_LT(growth_kB, 32 * 1024) << "asked for " << asked_bytes << " bytes of answers";
   EXPECT_NE(read_file(daemon.dir() / "stderr.txt").find("not taken"), std::string::npos);
   EXPECT_EQ(probe.call(kInfo)["result"]["name"], "cyclerd");
 }
